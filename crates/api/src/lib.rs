@@ -1,0 +1,1 @@
+//! HTTP front: Lambda REST API routes, SigV4 auth, error mapping

@@ -1,0 +1,1 @@
+//! Code and layer packages: streaming zip validation and the content-addressed blob store

@@ -1,0 +1,1 @@
+//! Lambda domain types, validation rules, ARNs and wire shapes; no I/O

@@ -1,0 +1,1 @@
+//! Durable metadata persistence (SQLite in WAL mode) behind typed operations
