@@ -1,1 +1,122 @@
-//! Control-plane rules: function, version, alias and layer lifecycles over the store and blobs
+//! The control plane: the rules of Lambda's management API.
+//!
+//! Every management operation (functions, versions, aliases, layers, tags, concurrency,
+//! event-invoke configs, account settings) is a method on [`Control`] taking a typed request
+//! and returning a wire shape or a [`LambdaError`]. It owns the transaction discipline that
+//! makes every acknowledged write durable and every rejected one leave nothing behind: code
+//! blobs are validated before anything is written, written inside the store's write
+//! transaction, and removed again if that transaction does not commit.
+//! It must not parse HTTP; the `api` crate translates requests into these calls.
+
+mod absent;
+mod account;
+mod aliases;
+mod code_url;
+mod concurrency;
+mod functions;
+mod internal;
+mod invoke_configs;
+mod layers;
+mod packages;
+mod publish;
+mod resolve;
+mod tags;
+
+use std::sync::Arc;
+
+use stratus_artifacts::BlobStore;
+use stratus_model::account::Limits;
+use stratus_model::Scope;
+use stratus_store::Store;
+
+pub use code_url::CodeUrlSigner;
+pub use stratus_model::LambdaError;
+
+/// What the control plane is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Region and account of every ARN.
+    pub scope: Scope,
+    /// Limits enforced and reported.
+    pub limits: Limits,
+    /// Runtime identifiers this server can run.
+    pub runtimes: Vec<String>,
+}
+
+/// The control plane; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Control {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    store: Store,
+    blobs: Arc<BlobStore>,
+    code_urls: CodeUrlSigner,
+}
+
+type Result<T> = std::result::Result<T, LambdaError>;
+
+impl Control {
+    /// Wires the control plane over its store and blob store.
+    pub fn new(
+        config: Config,
+        store: Store,
+        blobs: Arc<BlobStore>,
+        code_urls: CodeUrlSigner,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                blobs,
+                code_urls,
+            }),
+        }
+    }
+
+    /// Region and account.
+    pub fn scope(&self) -> &Scope {
+        &self.inner.config.scope
+    }
+
+    fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.inner.config.limits
+    }
+
+    /// Removes every blob no record refers to (left by a crash between blob write and
+    /// commit); run once at start-up. Returns how many were removed.
+    pub async fn sweep_orphan_blobs(&self) -> Result<usize> {
+        let keep = self
+            .store()
+            .referenced_blobs()
+            .await
+            .map_err(internal::log)?;
+        let blobs = self.inner.blobs.clone();
+        internal::blocking(move || blobs.sweep(&keep)).await
+    }
+
+    /// The zip bytes of a blob, if `token` authorises its download now.
+    pub async fn download_code(
+        &self,
+        sha256_hex: &str,
+        expires: i64,
+        signature: &str,
+    ) -> Result<Vec<u8>> {
+        if !self.inner.code_urls.verify(sha256_hex, expires, signature) {
+            return Err(LambdaError::new(
+                stratus_model::ErrorKind::ResourceNotFound,
+                "The code location is invalid or has expired",
+            ));
+        }
+        let blobs = self.inner.blobs.clone();
+        let key = sha256_hex.to_owned();
+        internal::blocking(move || blobs.read(&key)).await
+    }
+}

@@ -106,7 +106,9 @@ pub fn validate_alias_name(name: &str) -> Result<(), LambdaError> {
 /// Checks a version label an alias may point at: `$LATEST` or a number.
 pub fn validate_alias_version(version: &str) -> Result<(), LambdaError> {
     let ok = version == "$LATEST"
-        || (!version.is_empty() && version.len() <= 1024 && version.bytes().all(|b| b.is_ascii_digit()));
+        || (!version.is_empty()
+            && version.len() <= 1024
+            && version.bytes().all(|b| b.is_ascii_digit()));
     let mut v = Violations::default();
     v.pattern(version, "functionVersion", ok, r"(\$LATEST|[0-9]+)");
     v.finish()
@@ -126,7 +128,12 @@ pub fn validate_routing(primary: &str, routing: &RoutingConfig) -> Result<(), La
     let mut v = Violations::default();
     for (version, weight) in weights {
         if !version.bytes().all(|b| b.is_ascii_digit()) || version.is_empty() {
-            v.pattern(version, "routingConfig.additionalVersionWeights", false, "[0-9]+");
+            v.pattern(
+                version,
+                "routingConfig.additionalVersionWeights",
+                false,
+                "[0-9]+",
+            );
         }
         if !(0.0..=1.0).contains(weight) || weight.is_nan() {
             v.push(

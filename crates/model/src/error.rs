@@ -32,6 +32,8 @@ pub enum ErrorKind {
     CodeStorageExceeded,
     /// The resource is in use (event source mappings).
     ResourceInUse,
+    /// No provisioned concurrency is configured.
+    ProvisionedConcurrencyConfigNotFound,
     /// The operation is not supported by this server.
     NotImplemented,
     /// Something failed inside the server.
@@ -63,6 +65,9 @@ impl ErrorKind {
             ErrorKind::TooManyRequests => "TooManyRequestsException",
             ErrorKind::CodeStorageExceeded => "CodeStorageExceededException",
             ErrorKind::ResourceInUse => "ResourceInUseException",
+            ErrorKind::ProvisionedConcurrencyConfigNotFound => {
+                "ProvisionedConcurrencyConfigNotFoundException"
+            }
             ErrorKind::NotImplemented => "NotImplementedException",
             ErrorKind::Service => "ServiceException",
         }
@@ -76,7 +81,7 @@ impl ErrorKind {
             | ErrorKind::InvalidRequestContent
             | ErrorKind::CodeStorageExceeded
             | ErrorKind::ResourceInUse => 400,
-            ErrorKind::ResourceNotFound => 404,
+            ErrorKind::ResourceNotFound | ErrorKind::ProvisionedConcurrencyConfigNotFound => 404,
             ErrorKind::ResourceConflict => 409,
             ErrorKind::PreconditionFailed => 412,
             ErrorKind::RequestTooLarge | ErrorKind::RequestEntityTooLarge => 413,
@@ -243,13 +248,23 @@ mod tests {
         let mut v = Violations::default();
         v.at_least(64, "memorySize", 128);
         v.at_most(901, "timeout", 900);
-        assert!(v.finish().unwrap_err().message.starts_with("2 validation errors detected: "));
+        assert!(v
+            .finish()
+            .unwrap_err()
+            .message
+            .starts_with("2 validation errors detected: "));
     }
 
     #[test]
     fn message_case_follows_the_shape() {
-        assert_eq!(ErrorKind::ResourceNotFound.message_case(), MessageCase::Upper);
-        assert_eq!(ErrorKind::ResourceConflict.message_case(), MessageCase::Lower);
+        assert_eq!(
+            ErrorKind::ResourceNotFound.message_case(),
+            MessageCase::Upper
+        );
+        assert_eq!(
+            ErrorKind::ResourceConflict.message_case(),
+            MessageCase::Lower
+        );
         assert_eq!(ErrorKind::TooManyRequests.status(), 429);
     }
 }

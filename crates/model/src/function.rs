@@ -212,11 +212,13 @@ impl FunctionVersion {
             code_sha256: self.code.sha256_b64.clone(),
             version: self.version.to_string(),
             vpc_config: s.vpc.clone(),
-            dead_letter_config: s
-                .dead_letter_target
+            dead_letter_config: s.dead_letter_target.clone().map(|t| DeadLetterConfig {
+                target_arn: Some(t),
+            }),
+            environment: s
+                .environment
                 .clone()
-                .map(|t| DeadLetterConfig { target_arn: Some(t) }),
-            environment: s.environment.clone().map(|v| EnvironmentResponse { variables: v }),
+                .map(|v| EnvironmentResponse { variables: v }),
             kms_key_arn: s.kms_key_arn.clone(),
             tracing_config: TracingConfig {
                 mode: s.tracing_mode.clone(),

@@ -44,18 +44,34 @@ impl PublishLayerRequest {
         }
         if let Some(rts) = &self.compatible_runtimes {
             if rts.len() > 15 {
-                v.push(&rts.len(), "compatibleRuntimes", "Member must have length less than or equal to 15");
+                v.push(
+                    &rts.len(),
+                    "compatibleRuntimes",
+                    "Member must have length less than or equal to 15",
+                );
             }
             for r in rts.iter().filter(|r| !runtime::is_known(r)) {
-                v.push(r, "compatibleRuntimes", "Member must satisfy enum value set");
+                v.push(
+                    r,
+                    "compatibleRuntimes",
+                    "Member must satisfy enum value set",
+                );
             }
         }
         if let Some(archs) = &self.compatible_architectures {
             if archs.len() > 2 {
-                v.push(&archs.len(), "compatibleArchitectures", "Member must have length less than or equal to 2");
+                v.push(
+                    &archs.len(),
+                    "compatibleArchitectures",
+                    "Member must have length less than or equal to 2",
+                );
             }
             for a in archs.iter().filter(|a| *a != "x86_64" && *a != "arm64") {
-                v.push(a, "compatibleArchitectures", "Member must satisfy enum value set: [x86_64, arm64]");
+                v.push(
+                    a,
+                    "compatibleArchitectures",
+                    "Member must satisfy enum value set: [x86_64, arm64]",
+                );
             }
         }
         v.finish()

@@ -37,7 +37,10 @@ impl Scope {
     }
     /// `arn:aws:lambda:REGION:ACCOUNT:layer:NAME`.
     pub fn layer_arn(&self, name: &str) -> String {
-        format!("arn:aws:lambda:{}:{}:layer:{name}", self.region, self.account)
+        format!(
+            "arn:aws:lambda:{}:{}:layer:{name}",
+            self.region, self.account
+        )
     }
     /// The layer ARN with `:VERSION` appended.
     pub fn layer_version_arn(&self, name: &str, version: u64) -> String {
@@ -157,7 +160,12 @@ fn split_function_name<'a>(
     if input.is_empty() || input.len() > 170 {
         let mut v = Violations::default();
         v.max_len(input, "functionName", 170);
-        v.pattern(input, "functionName", !input.is_empty(), FUNCTION_NAME_PATTERN);
+        v.pattern(
+            input,
+            "functionName",
+            !input.is_empty(),
+            FUNCTION_NAME_PATTERN,
+        );
         v.finish()?;
     }
     let parts: Vec<&str> = input.split(':').collect();
@@ -166,10 +174,14 @@ fn split_function_name<'a>(
         [name, q] => (None, None, *name, Some(*q)),
         [acct, "function", name] => (None, Some(*acct), *name, None),
         [acct, "function", name, q] => (None, Some(*acct), *name, Some(*q)),
-        ["arn", partition, "lambda", region, acct, "function", name] if partition.starts_with("aws") => {
+        ["arn", partition, "lambda", region, acct, "function", name]
+            if partition.starts_with("aws") =>
+        {
             (Some(*region), Some(*acct), *name, None)
         }
-        ["arn", partition, "lambda", region, acct, "function", name, q] if partition.starts_with("aws") => {
+        ["arn", partition, "lambda", region, acct, "function", name, q]
+            if partition.starts_with("aws") =>
+        {
             (Some(*region), Some(*acct), *name, Some(*q))
         }
         _ => return Err(bad_function_name(input)),
@@ -256,9 +268,15 @@ mod tests {
             ("f:1", Some(Qualifier::Version(1))),
             ("f:$LATEST", Some(Qualifier::Latest)),
             ("123456789012:function:f", None),
-            ("123456789012:function:f:live", Some(Qualifier::Alias("live".into()))),
+            (
+                "123456789012:function:f:live",
+                Some(Qualifier::Alias("live".into())),
+            ),
             ("arn:aws:lambda:us-east-1:123456789012:function:f", None),
-            ("arn:aws:lambda:us-east-1:123456789012:function:f:2", Some(Qualifier::Version(2))),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:f:2",
+                Some(Qualifier::Version(2)),
+            ),
         ];
         for (input, q) in cases {
             let r = FunctionRef::parse(input, None, &s).unwrap();
@@ -270,7 +288,14 @@ mod tests {
     #[test]
     fn bad_names_are_validation_errors() {
         let s = scope();
-        for input in ["", "a b", "f/x", "arn:aws:s3:::bucket", "a:b:c:d:e", &"x".repeat(65)] {
+        for input in [
+            "",
+            "a b",
+            "f/x",
+            "arn:aws:s3:::bucket",
+            "a:b:c:d:e",
+            &"x".repeat(65),
+        ] {
             let e = FunctionRef::parse(input, None, &s).unwrap_err();
             assert_eq!(e.kind, crate::ErrorKind::Validation, "{input}");
         }
@@ -278,8 +303,12 @@ mod tests {
 
     #[test]
     fn other_regions_are_not_reachable() {
-        let e = FunctionRef::parse("arn:aws:lambda:eu-west-1:123456789012:function:f", None, &scope())
-            .unwrap_err();
+        let e = FunctionRef::parse(
+            "arn:aws:lambda:eu-west-1:123456789012:function:f",
+            None,
+            &scope(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, crate::ErrorKind::ResourceNotFound);
     }
 
@@ -300,8 +329,14 @@ mod tests {
             parse_layer_version_arn("arn:aws:lambda:us-east-1:123456789012:layer:deps:3", &s),
             Some(("deps".into(), 3))
         );
-        assert_eq!(parse_layer_version_arn("arn:aws:lambda:us-east-1:123456789012:layer:deps", &s), None);
-        assert_eq!(parse_layer_name("arn:aws:lambda:us-east-1:123456789012:layer:deps", &s).unwrap(), "deps");
+        assert_eq!(
+            parse_layer_version_arn("arn:aws:lambda:us-east-1:123456789012:layer:deps", &s),
+            None
+        );
+        assert_eq!(
+            parse_layer_name("arn:aws:lambda:us-east-1:123456789012:layer:deps", &s).unwrap(),
+            "deps"
+        );
         assert!(parse_layer_name("bad name", &s).is_err());
     }
 }

@@ -167,7 +167,10 @@ pub fn validate_tags(tags: &BTreeMap<String, String>) -> Result<(), LambdaError>
         }
     }
     v.finish()?;
-    if let Some(k) = tags.keys().find(|k| k.to_ascii_lowercase().starts_with("aws:")) {
+    if let Some(k) = tags
+        .keys()
+        .find(|k| k.to_ascii_lowercase().starts_with("aws:"))
+    {
         return Err(LambdaError::invalid(format!(
             "Tag keys prefixed with 'aws:' are reserved for AWS use: {k}"
         )));

@@ -146,7 +146,9 @@ fn is_role_arn(s: &str) -> bool {
     };
     if !(partition.is_empty()
         || (partition.starts_with("aws")
-            && partition[3..].chars().all(|c| c.is_ascii_alphabetic() || c == '-')))
+            && partition[3..]
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '-')))
     {
         return false;
     }
@@ -256,7 +258,12 @@ impl SettingsInput {
             v.at_most(s, "ephemeralStorage.size", 10240);
         }
         if let Some(mode) = self.tracing_config.as_ref().and_then(|t| t.mode.as_deref()) {
-            one_of(&mut v, mode, "tracingConfig.mode", &["Active", "PassThrough"]);
+            one_of(
+                &mut v,
+                mode,
+                "tracingConfig.mode",
+                &["Active", "PassThrough"],
+            );
         }
         if let Some(arch) = &self.architectures {
             if arch.len() != 1 {
@@ -283,7 +290,12 @@ impl SettingsInput {
                 );
             }
             if let Some(f) = &l.system_log_level {
-                one_of(&mut v, f, "loggingConfig.systemLogLevel", &["DEBUG", "INFO", "WARN"]);
+                one_of(
+                    &mut v,
+                    f,
+                    "loggingConfig.systemLogLevel",
+                    &["DEBUG", "INFO", "WARN"],
+                );
             }
             if let Some(g) = &l.log_group {
                 v.max_len(g, "loggingConfig.logGroup", 512);
@@ -291,7 +303,8 @@ impl SettingsInput {
                     g,
                     "loggingConfig.logGroup",
                     !g.is_empty()
-                        && g.chars().all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c)),
+                        && g.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c)),
                     r"[\.\-_/#A-Za-z0-9]+",
                 );
             }
@@ -435,7 +448,10 @@ mod tests {
                 memory_size: Some(m),
                 ..Default::default()
             };
-            assert_eq!(s.validate(&offered()).unwrap_err().kind, ErrorKind::Validation);
+            assert_eq!(
+                s.validate(&offered()).unwrap_err().kind,
+                ErrorKind::Validation
+            );
         }
     }
 
@@ -445,12 +461,18 @@ mod tests {
             runtime: Some("cobol1.0".into()),
             ..Default::default()
         };
-        assert_eq!(s.validate(&offered()).unwrap_err().kind, ErrorKind::Validation);
+        assert_eq!(
+            s.validate(&offered()).unwrap_err().kind,
+            ErrorKind::Validation
+        );
         let s = SettingsInput {
             runtime: Some("java21".into()),
             ..Default::default()
         };
-        assert_eq!(s.validate(&offered()).unwrap_err().kind, ErrorKind::InvalidParameterValue);
+        assert_eq!(
+            s.validate(&offered()).unwrap_err().kind,
+            ErrorKind::InvalidParameterValue
+        );
         let s = SettingsInput {
             runtime: Some("python3.11".into()),
             ..Default::default()
@@ -468,7 +490,9 @@ mod tests {
         };
         assert!(validate_environment(&env(&[("GOOD_KEY", "v"), ("PATH", "/x")])).is_ok());
         assert_eq!(
-            validate_environment(&env(&[("1abc", "v")])).unwrap_err().kind,
+            validate_environment(&env(&[("1abc", "v")]))
+                .unwrap_err()
+                .kind,
             ErrorKind::Validation
         );
         let e = validate_environment(&env(&[("AWS_REGION", "x")])).unwrap_err();
@@ -497,7 +521,10 @@ mod tests {
             layers: Some((0..6).map(|i| arn(&format!("l{i}"), 1)).collect()),
             ..Default::default()
         };
-        assert_eq!(s.validate(&offered()).unwrap_err().message, "Cannot reference more than 5 layers.");
+        assert_eq!(
+            s.validate(&offered()).unwrap_err().message,
+            "Cannot reference more than 5 layers."
+        );
         let s = SettingsInput {
             layers: Some(vec![arn("a", 1), arn("a", 2)]),
             ..Default::default()
@@ -507,6 +534,9 @@ mod tests {
             layers: Some(vec!["nope".into()]),
             ..Default::default()
         };
-        assert_eq!(s.layer_refs(&scope).unwrap_err().kind, ErrorKind::Validation);
+        assert_eq!(
+            s.layer_refs(&scope).unwrap_err().kind,
+            ErrorKind::Validation
+        );
     }
 }

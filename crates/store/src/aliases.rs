@@ -6,7 +6,11 @@ use stratus_model::alias::AliasRecord;
 use crate::error::{decode, encode};
 use crate::{Store, StoreError, Tx};
 
-async fn get_alias<'e>(e: impl SqliteExecutor<'e>, function: &str, name: &str) -> Result<Option<AliasRecord>, StoreError> {
+async fn get_alias<'e>(
+    e: impl SqliteExecutor<'e>,
+    function: &str,
+    name: &str,
+) -> Result<Option<AliasRecord>, StoreError> {
     let row = sqlx::query("SELECT record FROM aliases WHERE function_name = ? AND name = ?")
         .bind(function)
         .bind(name)
@@ -16,7 +20,10 @@ async fn get_alias<'e>(e: impl SqliteExecutor<'e>, function: &str, name: &str) -
         .transpose()
 }
 
-async fn list_aliases<'e>(e: impl SqliteExecutor<'e>, function: &str) -> Result<Vec<AliasRecord>, StoreError> {
+async fn list_aliases<'e>(
+    e: impl SqliteExecutor<'e>,
+    function: &str,
+) -> Result<Vec<AliasRecord>, StoreError> {
     let rows = sqlx::query("SELECT record FROM aliases WHERE function_name = ? ORDER BY name")
         .bind(function)
         .fetch_all(e)
@@ -28,7 +35,11 @@ async fn list_aliases<'e>(e: impl SqliteExecutor<'e>, function: &str) -> Result<
 
 impl Store {
     /// One alias.
-    pub async fn alias(&self, function: &str, name: &str) -> Result<Option<AliasRecord>, StoreError> {
+    pub async fn alias(
+        &self,
+        function: &str,
+        name: &str,
+    ) -> Result<Option<AliasRecord>, StoreError> {
         get_alias(&self.read, function, name).await
     }
 
@@ -40,7 +51,11 @@ impl Store {
 
 impl Tx {
     /// One alias, read inside this transaction.
-    pub async fn alias(&mut self, function: &str, name: &str) -> Result<Option<AliasRecord>, StoreError> {
+    pub async fn alias(
+        &mut self,
+        function: &str,
+        name: &str,
+    ) -> Result<Option<AliasRecord>, StoreError> {
         get_alias(&mut *self.tx, function, name).await
     }
 
@@ -50,7 +65,11 @@ impl Tx {
     }
 
     /// Inserts or replaces an alias.
-    pub async fn put_alias(&mut self, function: &str, alias: &AliasRecord) -> Result<(), StoreError> {
+    pub async fn put_alias(
+        &mut self,
+        function: &str,
+        alias: &AliasRecord,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO aliases (function_name, name, record) VALUES (?, ?, ?)
              ON CONFLICT(function_name, name) DO UPDATE SET record = excluded.record",

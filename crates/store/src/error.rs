@@ -22,7 +22,10 @@ pub enum StoreError {
     Conflict(String),
 }
 
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|source| StoreError::Corrupt {
         what: what.to_owned(),
         source,

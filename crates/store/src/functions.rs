@@ -26,7 +26,10 @@ pub struct FunctionRow {
 /// Where a listing of function versions continues: after (name, version).
 pub type VersionCursor = (String, Version);
 
-async fn get_function<'e>(e: impl SqliteExecutor<'e>, name: &str) -> Result<Option<FunctionRow>, StoreError> {
+async fn get_function<'e>(
+    e: impl SqliteExecutor<'e>,
+    name: &str,
+) -> Result<Option<FunctionRow>, StoreError> {
     let row = sqlx::query(
         "SELECT name, next_version, reserved_concurrency, tags, created_at FROM functions WHERE name = ?",
     )
@@ -50,11 +53,12 @@ async fn get_version<'e>(
     name: &str,
     version: Version,
 ) -> Result<Option<FunctionVersion>, StoreError> {
-    let row = sqlx::query("SELECT record FROM function_versions WHERE function_name = ? AND version = ?")
-        .bind(name)
-        .bind(version.ordinal())
-        .fetch_optional(e)
-        .await?;
+    let row =
+        sqlx::query("SELECT record FROM function_versions WHERE function_name = ? AND version = ?")
+            .bind(name)
+            .bind(version.ordinal())
+            .fetch_optional(e)
+            .await?;
     row.map(|r| decode("function version", r.try_get::<&str, _>("record")?))
         .transpose()
 }
@@ -66,7 +70,11 @@ impl Store {
     }
 
     /// One version record.
-    pub async fn version(&self, name: &str, version: Version) -> Result<Option<FunctionVersion>, StoreError> {
+    pub async fn version(
+        &self,
+        name: &str,
+        version: Version,
+    ) -> Result<Option<FunctionVersion>, StoreError> {
         get_version(&self.read, name, version).await
     }
 
@@ -117,7 +125,10 @@ impl Store {
     }
 
     /// Reserved concurrency summed over all functions except `except`.
-    pub async fn reserved_concurrency_total(&self, except: Option<&str>) -> Result<i64, StoreError> {
+    pub async fn reserved_concurrency_total(
+        &self,
+        except: Option<&str>,
+    ) -> Result<i64, StoreError> {
         let row = sqlx::query(
             "SELECT COALESCE(SUM(reserved_concurrency), 0) AS total FROM functions WHERE name IS NOT ?",
         )
@@ -147,12 +158,19 @@ impl Tx {
     }
 
     /// One version record, read inside this transaction.
-    pub async fn version(&mut self, name: &str, version: Version) -> Result<Option<FunctionVersion>, StoreError> {
+    pub async fn version(
+        &mut self,
+        name: &str,
+        version: Version,
+    ) -> Result<Option<FunctionVersion>, StoreError> {
         get_version(&mut *self.tx, name, version).await
     }
 
     /// The newest published version, if any.
-    pub async fn latest_published(&mut self, name: &str) -> Result<Option<FunctionVersion>, StoreError> {
+    pub async fn latest_published(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<FunctionVersion>, StoreError> {
         let row = sqlx::query(
             "SELECT record FROM function_versions WHERE function_name = ? AND version > 0
              ORDER BY version DESC LIMIT 1",

@@ -13,17 +13,22 @@ impl Store {
         function: &str,
         qualifier: &str,
     ) -> Result<Option<EventInvokeRecord>, StoreError> {
-        let row = sqlx::query("SELECT record FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?")
-            .bind(function)
-            .bind(qualifier)
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(
+            "SELECT record FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?",
+        )
+        .bind(function)
+        .bind(qualifier)
+        .fetch_optional(&self.read)
+        .await?;
         row.map(|r| decode("event invoke config", r.try_get::<&str, _>("record")?))
             .transpose()
     }
 
     /// Every qualifier's settings of a function, as (qualifier, record).
-    pub async fn event_invoke_configs(&self, function: &str) -> Result<Vec<(String, EventInvokeRecord)>, StoreError> {
+    pub async fn event_invoke_configs(
+        &self,
+        function: &str,
+    ) -> Result<Vec<(String, EventInvokeRecord)>, StoreError> {
         let rows = sqlx::query(
             "SELECT qualifier, record FROM event_invoke_configs WHERE function_name = ? ORDER BY qualifier",
         )
@@ -48,11 +53,13 @@ impl Tx {
         function: &str,
         qualifier: &str,
     ) -> Result<Option<EventInvokeRecord>, StoreError> {
-        let row = sqlx::query("SELECT record FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?")
-            .bind(function)
-            .bind(qualifier)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT record FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?",
+        )
+        .bind(function)
+        .bind(qualifier)
+        .fetch_optional(&mut *self.tx)
+        .await?;
         row.map(|r| decode("event invoke config", r.try_get::<&str, _>("record")?))
             .transpose()
     }
@@ -77,12 +84,18 @@ impl Tx {
     }
 
     /// Deletes one qualifier's settings; true if they existed.
-    pub async fn delete_event_invoke_config(&mut self, function: &str, qualifier: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?")
-            .bind(function)
-            .bind(qualifier)
-            .execute(&mut *self.tx)
-            .await?;
+    pub async fn delete_event_invoke_config(
+        &mut self,
+        function: &str,
+        qualifier: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?",
+        )
+        .bind(function)
+        .bind(qualifier)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -28,31 +28,42 @@ fn decode_all(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<LayerVersionRecord
 
 impl Store {
     /// One layer version.
-    pub async fn layer_version(&self, name: &str, version: u64) -> Result<Option<LayerVersionRecord>, StoreError> {
+    pub async fn layer_version(
+        &self,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<LayerVersionRecord>, StoreError> {
         get_layer_version(&self.read, name, version).await
     }
 
     /// A layer's versions, newest first.
     pub async fn layer_versions(&self, name: &str) -> Result<Vec<LayerVersionRecord>, StoreError> {
-        let rows = sqlx::query("SELECT record FROM layer_versions WHERE layer_name = ? ORDER BY version DESC")
-            .bind(name)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT record FROM layer_versions WHERE layer_name = ? ORDER BY version DESC",
+        )
+        .bind(name)
+        .fetch_all(&self.read)
+        .await?;
         decode_all(&rows)
     }
 
     /// Every layer version, by layer name then newest first.
     pub async fn all_layer_versions(&self) -> Result<Vec<LayerVersionRecord>, StoreError> {
-        let rows = sqlx::query("SELECT record FROM layer_versions ORDER BY layer_name, version DESC")
-            .fetch_all(&self.read)
-            .await?;
+        let rows =
+            sqlx::query("SELECT record FROM layer_versions ORDER BY layer_name, version DESC")
+                .fetch_all(&self.read)
+                .await?;
         decode_all(&rows)
     }
 }
 
 impl Tx {
     /// One layer version, read inside this transaction.
-    pub async fn layer_version(&mut self, name: &str, version: u64) -> Result<Option<LayerVersionRecord>, StoreError> {
+    pub async fn layer_version(
+        &mut self,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<LayerVersionRecord>, StoreError> {
         get_layer_version(&mut *self.tx, name, version).await
     }
 
@@ -85,7 +96,11 @@ impl Tx {
     }
 
     /// Deletes a layer version; true if it existed.
-    pub async fn delete_layer_version(&mut self, name: &str, version: u64) -> Result<bool, StoreError> {
+    pub async fn delete_layer_version(
+        &mut self,
+        name: &str,
+        version: u64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM layer_versions WHERE layer_name = ? AND version = ?")
             .bind(name)
             .bind(version as i64)

@@ -1,0 +1,52 @@
+//! Server configuration: every flag and environment variable in one place.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Environment variable holding the admin access key id.
+pub const ENV_ACCESS_KEY_ID: &str = "STRATUS_ACCESS_KEY_ID";
+/// Environment variable holding the admin secret access key.
+pub const ENV_SECRET_ACCESS_KEY: &str = "STRATUS_SECRET_ACCESS_KEY";
+
+/// `stratus server` options.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Address the API listens on.
+    #[arg(long, env = "STRATUS_LISTEN", default_value = "127.0.0.1:9070")]
+    pub listen: SocketAddr,
+    /// Directory for the metadata database and code packages.
+    #[arg(long, env = "STRATUS_DATA_DIR", default_value = ".stratus")]
+    pub data_dir: PathBuf,
+    /// Region in every ARN; clients must sign for it.
+    #[arg(long, env = "STRATUS_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// Twelve-digit account id in every ARN.
+    #[arg(long, env = "STRATUS_ACCOUNT_ID", default_value = "123456789012")]
+    pub account_id: String,
+    /// Log filter (tracing-subscriber syntax), e.g. `info` or `stratus_api=debug`.
+    #[arg(long, env = "STRATUS_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl ServerArgs {
+    /// Checks values clap cannot.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.account_id.len() == 12 && self.account_id.bytes().all(|b| b.is_ascii_digit()),
+            "--account-id must be twelve digits, got {}",
+            self.account_id
+        );
+        anyhow::ensure!(
+            !self.region.is_empty()
+                && self
+                    .region
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "--region must look like us-east-1, got {}",
+            self.region
+        );
+        Ok(())
+    }
+}

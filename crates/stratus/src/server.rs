@@ -1,0 +1,125 @@
+//! `stratus server`: opens the data dir, wires store, blobs, control plane and API, serves
+//! until SIGTERM or SIGINT.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use rand::RngCore;
+use stratus_api::{AppState, Credentials};
+use stratus_artifacts::BlobStore;
+use stratus_control::{CodeUrlSigner, Config, Control};
+use stratus_model::account::Limits;
+use stratus_model::Scope;
+use stratus_store::Store;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::ServerArgs;
+use crate::{credentials, runtimes};
+
+/// Runs the server to completion.
+pub fn run(args: ServerArgs) -> anyhow::Result<()> {
+    args.validate()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&args.log).context("parsing --log")?)
+        .with_writer(std::io::stderr)
+        .init();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(serve(args))
+}
+
+async fn serve(args: ServerArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
+    let (key, generated) = credentials::load(&args.data_dir)?;
+    let store = Store::open(&args.data_dir.join("metadata.db"))
+        .await
+        .with_context(|| format!("opening the metadata store in {}", args.data_dir.display()))?;
+    let blobs = Arc::new(
+        BlobStore::open(args.data_dir.join("blobs"))
+            .with_context(|| format!("opening the blob store in {}", args.data_dir.display()))?,
+    );
+    let mut url_key = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut url_key);
+    let runtimes = runtimes::detect();
+    let control = Control::new(
+        Config {
+            scope: Scope {
+                region: args.region.clone(),
+                account: args.account_id.clone(),
+            },
+            limits: Limits::default(),
+            runtimes: runtimes.clone(),
+        },
+        store.clone(),
+        blobs,
+        CodeUrlSigner::new(url_key),
+    );
+    let swept = control
+        .sweep_orphan_blobs()
+        .await
+        .map_err(|e| anyhow::anyhow!("sweeping orphan blobs: {e}"))?;
+
+    let mut keys = HashMap::new();
+    keys.insert(
+        key.access_key_id.clone(),
+        Credentials {
+            secret_access_key: key.secret_access_key.clone(),
+        },
+    );
+    let app = stratus_api::router(AppState {
+        control,
+        credentials: Arc::new(keys),
+    });
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    if generated {
+        credentials::announce(&key, &args.region, &args.listen);
+    }
+    tracing::info!(
+        listen = %args.listen,
+        data_dir = %args.data_dir.display(),
+        region = %args.region,
+        account = %args.account_id,
+        runtimes = ?runtimes,
+        orphan_blobs_removed = swept,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "stratus server ready"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    store.close().await;
+    tracing::info!("stratus server stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        () = term => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
