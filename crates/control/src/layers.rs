@@ -25,11 +25,15 @@ impl Control {
         let Some(refs) = refs else {
             return Ok(None);
         };
+        let mut names: Vec<&str> = refs.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        let duplicated = names.windows(2).any(|w| w[0] == w[1]);
         let mut out = Vec::with_capacity(refs.len());
-        for (name, version) in refs {
-            let arn = self.scope().layer_version_arn(&name, version);
+        for (name, version) in &refs {
+            let (name, version) = (name.as_str(), *version);
+            let arn = self.scope().layer_version_arn(name, version);
             let record = tx
-                .layer_version(&name, version)
+                .layer_version(name, version)
                 .await
                 .internal()?
                 .ok_or_else(|| {
@@ -41,6 +45,11 @@ impl Control {
                 unzipped_size: record.code.unzipped_size,
                 sha256_hex: record.code.sha256_hex,
             });
+        }
+        if duplicated {
+            return Err(LambdaError::invalid(
+                "Two different versions of the same layer are not allowed to be referenced in the same function. Please remove one of the versions and try again.",
+            ));
         }
         Ok(Some(out))
     }

@@ -172,22 +172,14 @@ fn is_role_arn(s: &str) -> bool {
 
 fn is_env_key(k: &str) -> bool {
     let mut chars = k.chars();
+    // botocore's pattern demands two characters; Lambda accepts one, and so do we.
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && k.len() >= 2
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Checks the environment map: key pattern, reserved keys and the 4 KB total.
+/// Checks the environment map: reserved keys (the more telling error, so first), key
+/// pattern and the 4 KB total.
 pub fn validate_environment(vars: &BTreeMap<String, String>) -> Result<(), LambdaError> {
-    if let Some(bad) = vars.keys().find(|k| !is_env_key(k)) {
-        let mut v = Violations::default();
-        v.push(
-            &format!("{{{bad}=***}}"),
-            "environment.variables",
-            "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
-        );
-        v.finish()?;
-    }
     let reserved: Vec<&str> = vars
         .keys()
         .map(String::as_str)
@@ -198,6 +190,15 @@ pub fn validate_environment(vars: &BTreeMap<String, String>) -> Result<(), Lambd
             "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}",
             reserved.join(", ")
         )));
+    }
+    if let Some(bad) = vars.keys().find(|k| !is_env_key(k)) {
+        let mut v = Violations::default();
+        v.push(
+            &format!("{{{bad}=***}}"),
+            "environment.variables",
+            "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
+        );
+        v.finish()?;
     }
     let measured = serde_json::to_string(vars).unwrap_or_default();
     if measured.len() > MAX_ENVIRONMENT_BYTES {
@@ -341,7 +342,8 @@ impl SettingsInput {
         Ok(())
     }
 
-    /// Parses the layer ARNs into (name, version) pairs in attach order.
+    /// Parses the layer ARNs into (name, version) pairs in attach order. Existence and
+    /// uniqueness need the store and are checked by the control plane.
     pub fn layer_refs(&self, scope: &Scope) -> Result<Option<Vec<(String, u64)>>, LambdaError> {
         let Some(layers) = &self.layers else {
             return Ok(None);
@@ -359,11 +361,6 @@ impl SettingsInput {
                 v.finish()?;
                 continue;
             };
-            if out.iter().any(|(n, _)| *n == name) {
-                return Err(LambdaError::invalid(
-                    "Two different versions of the same layer are not allowed to be referenced in the same function. Please remove one of the versions and try again.",
-                ));
-            }
             out.push((name, version));
         }
         Ok(Some(out))
@@ -526,10 +523,10 @@ mod tests {
             "Cannot reference more than 5 layers."
         );
         let s = SettingsInput {
-            layers: Some(vec![arn("a", 1), arn("a", 2)]),
+            layers: Some(vec![arn("a", 1), arn("b", 2)]),
             ..Default::default()
         };
-        assert!(s.layer_refs(&scope).is_err());
+        assert_eq!(s.layer_refs(&scope).unwrap().unwrap(), vec![("a".into(), 1), ("b".into(), 2)]);
         let s = SettingsInput {
             layers: Some(vec!["nope".into()]),
             ..Default::default()

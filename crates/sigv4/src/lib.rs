@@ -1,1 +1,15 @@
-//! AWS Signature Version 4 verification of incoming requests, exactly as received
+//! AWS Signature Version 4 verification of incoming requests, exactly as received.
+//!
+//! The verifier recomputes the signature from the request as it came off the wire (raw
+//! percent-encoded path, raw query, the headers the client says it signed, the body) and
+//! compares in constant time. It owns the canonicalisation rules, including the double
+//! encoding of the path that every AWS service but S3 uses. It knows no HTTP framework and
+//! no key store: the caller passes a lookup from access key id to secret.
+
+mod canonical;
+mod error;
+mod parse;
+mod verify;
+
+pub use error::AuthError;
+pub use verify::{Request, Verified, Verifier};
