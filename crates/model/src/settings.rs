@@ -526,7 +526,10 @@ mod tests {
             layers: Some(vec![arn("a", 1), arn("b", 2)]),
             ..Default::default()
         };
-        assert_eq!(s.layer_refs(&scope).unwrap().unwrap(), vec![("a".into(), 1), ("b".into(), 2)]);
+        assert_eq!(
+            s.layer_refs(&scope).unwrap().unwrap(),
+            vec![("a".into(), 1), ("b".into(), 2)]
+        );
         let s = SettingsInput {
             layers: Some(vec!["nope".into()]),
             ..Default::default()

@@ -7,7 +7,11 @@ use sha2::{Digest, Sha256};
 use crate::error::AuthError;
 
 /// Everything but RFC 3986's unreserved characters is encoded.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 /// As [`UNRESERVED`], but `/` is kept (paths).
 const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
 
@@ -138,8 +142,14 @@ mod tests {
     #[test]
     fn query_is_sorted_and_reencoded() {
         assert_eq!(query(Some("b=2&a=x%20y&a=1&c"), None), "a=1&a=x%20y&b=2&c=");
-        assert_eq!(query(Some("Qualifier=%24LATEST"), None), "Qualifier=%24LATEST");
-        assert_eq!(query(Some("X-Amz-Signature=ab&z=1"), Some("X-Amz-Signature")), "z=1");
+        assert_eq!(
+            query(Some("Qualifier=%24LATEST"), None),
+            "Qualifier=%24LATEST"
+        );
+        assert_eq!(
+            query(Some("X-Amz-Signature=ab&z=1"), Some("X-Amz-Signature")),
+            "z=1"
+        );
         assert_eq!(query(None, None), "");
     }
 
@@ -150,7 +160,10 @@ mod tests {
         h.append("x-multi", "  a   b ".parse().unwrap());
         h.append("x-multi", "c".parse().unwrap());
         let signed = vec!["host".to_string(), "x-multi".to_string()];
-        assert_eq!(headers(&h, &signed).unwrap(), "host:example.com\nx-multi:a b,c\n");
+        assert_eq!(
+            headers(&h, &signed).unwrap(),
+            "host:example.com\nx-multi:a b,c\n"
+        );
         assert!(headers(&h, &["x-absent".to_string()]).is_err());
     }
 }

@@ -16,7 +16,9 @@ pub enum AuthError {
     #[error("{0}")]
     WrongScope(String),
     /// The signing time is too far from ours.
-    #[error("Signature expired: {request_time} is now earlier than {earliest} ({now} - {minutes} min.)")]
+    #[error(
+        "Signature expired: {request_time} is now earlier than {earliest} ({now} - {minutes} min.)"
+    )]
     Expired {
         /// Signing time as sent.
         request_time: String,

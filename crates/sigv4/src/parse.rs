@@ -20,7 +20,9 @@ pub(crate) struct Claim {
 
 pub(crate) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-fn parse_credential(credential: &str) -> Result<(String, String, String, String, String), AuthError> {
+fn parse_credential(
+    credential: &str,
+) -> Result<(String, String, String, String, String), AuthError> {
     let parts: Vec<&str> = credential.split('/').collect();
     match parts.as_slice() {
         [akid, date, region, service, terminator] if !akid.is_empty() => Ok((
@@ -45,14 +47,17 @@ fn signed_header_list(raw: &str) -> Vec<String> {
 
 /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
 pub(crate) fn authorization_header(value: &str) -> Result<Claim, AuthError> {
-    let rest = value
-        .trim()
-        .strip_prefix(ALGORITHM)
-        .ok_or_else(|| AuthError::Incomplete(format!("Authorization header must use {ALGORITHM}")))?;
+    let rest = value.trim().strip_prefix(ALGORITHM).ok_or_else(|| {
+        AuthError::Incomplete(format!("Authorization header must use {ALGORITHM}"))
+    })?;
     let mut credential = None;
     let mut signed = None;
     let mut signature = None;
-    for item in rest.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+    for item in rest
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         match item.split_once('=') {
             Some(("Credential", v)) => credential = Some(v),
             Some(("SignedHeaders", v)) => signed = Some(v),
@@ -75,7 +80,8 @@ pub(crate) fn authorization_header(value: &str) -> Result<Claim, AuthError> {
             missing.join(", ")
         )));
     }
-    let (access_key_id, date, region, service, terminator) = parse_credential(credential.unwrap_or(""))?;
+    let (access_key_id, date, region, service, terminator) =
+        parse_credential(credential.unwrap_or(""))?;
     Ok(Claim {
         access_key_id,
         date,
@@ -96,12 +102,17 @@ pub(crate) fn query(pairs: &[(String, String)]) -> Result<Option<Claim>, AuthErr
         return Ok(None);
     };
     if algorithm != ALGORITHM {
-        return Err(AuthError::Incomplete(format!("X-Amz-Algorithm must be {ALGORITHM}")));
+        return Err(AuthError::Incomplete(format!(
+            "X-Amz-Algorithm must be {ALGORITHM}"
+        )));
     }
     let field = |k: &str| {
-        get(k).ok_or_else(|| AuthError::Incomplete(format!("presigned request is missing the {k} parameter")))
+        get(k).ok_or_else(|| {
+            AuthError::Incomplete(format!("presigned request is missing the {k} parameter"))
+        })
     };
-    let (access_key_id, date, region, service, terminator) = parse_credential(field("X-Amz-Credential")?)?;
+    let (access_key_id, date, region, service, terminator) =
+        parse_credential(field("X-Amz-Credential")?)?;
     let expires = field("X-Amz-Expires")?
         .parse::<i64>()
         .map_err(|_| AuthError::Incomplete("X-Amz-Expires must be a number of seconds".into()))?;
@@ -146,7 +157,10 @@ mod tests {
             "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/lambda/aws4_request",
             "AWS4-HMAC-SHA256 Credential=AKID/x, SignedHeaders=host, Signature=ab",
         ] {
-            assert!(matches!(authorization_header(bad), Err(AuthError::Incomplete(_))), "{bad}");
+            assert!(
+                matches!(authorization_header(bad), Err(AuthError::Incomplete(_))),
+                "{bad}"
+            );
         }
     }
 }

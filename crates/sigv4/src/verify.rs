@@ -53,7 +53,8 @@ pub struct Verified {
 
 fn hmac(key: &[u8], data: &[u8]) -> HmacSha256 {
     // HMAC takes keys of any length; new_from_slice cannot fail for it.
-    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!("hmac accepts any key length"));
+    let mut mac = HmacSha256::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("hmac accepts any key length"));
     mac.update(data);
     mac
 }
@@ -64,10 +65,15 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// The signing key: HMAC chain over date, region, service and terminator.
 fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes()).finalize().into_bytes();
+    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes())
+        .finalize()
+        .into_bytes();
     let k_region = hmac(&k_date, region.as_bytes()).finalize().into_bytes();
     let k_service = hmac(&k_region, service.as_bytes()).finalize().into_bytes();
-    hmac(&k_service, b"aws4_request").finalize().into_bytes().to_vec()
+    hmac(&k_service, b"aws4_request")
+        .finalize()
+        .into_bytes()
+        .to_vec()
 }
 
 impl Verifier<'_> {
@@ -122,12 +128,19 @@ impl Verifier<'_> {
             )));
         }
         if !claim.signed_headers.iter().any(|h| h == "host") {
-            return Err(AuthError::Incomplete("the host header must be signed".into()));
+            return Err(AuthError::Incomplete(
+                "the host header must be signed".into(),
+            ));
         }
         Ok(())
     }
 
-    fn check_time(&self, claim: &Claim, signed_at: DateTime<Utc>, amz_date: &str) -> Result<(), AuthError> {
+    fn check_time(
+        &self,
+        claim: &Claim,
+        signed_at: DateTime<Utc>,
+        amz_date: &str,
+    ) -> Result<(), AuthError> {
         let fmt = |t: DateTime<Utc>| t.format(AMZ_DATE_FORMAT).to_string();
         let minutes = self.max_skew.num_minutes();
         let oldest = match claim.expires {
@@ -168,12 +181,20 @@ impl Verifier<'_> {
     }
 
     /// Verifies `req`; `secret_for` maps a known access key id to its secret.
-    pub fn verify(&self, req: &Request<'_>, secret_for: impl Fn(&str) -> Option<String>) -> Result<Verified, AuthError> {
+    pub fn verify(
+        &self,
+        req: &Request<'_>,
+        secret_for: impl Fn(&str) -> Option<String>,
+    ) -> Result<Verified, AuthError> {
         let (claim, amz_date) = self.claim(req)?;
         let secret = secret_for(&claim.access_key_id).ok_or(AuthError::UnknownKey)?;
         self.check_scope(&claim, &amz_date)?;
         let signed_at = NaiveDateTime::parse_from_str(&amz_date, AMZ_DATE_FORMAT)
-            .map_err(|_| AuthError::Incomplete(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDDTHHMMSSZ")))?
+            .map_err(|_| {
+                AuthError::Incomplete(format!(
+                    "X-Amz-Date '{amz_date}' is not in the form YYYYMMDDTHHMMSSZ"
+                ))
+            })?
             .and_utc();
         self.check_time(&claim, signed_at, &amz_date)?;
         let presigned = claim.expires.is_some();
@@ -186,7 +207,10 @@ impl Verifier<'_> {
             claim.signed_headers.join(";"),
             self.payload_hash(req, presigned)?,
         );
-        let scope = format!("{}/{}/{}/aws4_request", claim.date, claim.region, claim.service);
+        let scope = format!(
+            "{}/{}/{}/aws4_request",
+            claim.date, claim.region, claim.service
+        );
         let string_to_sign = format!(
             "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
             canonical::sha256_hex(canonical_request.as_bytes())
@@ -196,12 +220,14 @@ impl Verifier<'_> {
         hmac(&key, string_to_sign.as_bytes())
             .verify_slice(&sent)
             .map_err(|_| AuthError::Mismatch)?;
-        let session_token = header(req.headers, "x-amz-security-token").map(str::to_owned).or_else(|| {
-            canonical::decode_query(req.raw_query)
-                .into_iter()
-                .find(|(k, _)| k == "X-Amz-Security-Token")
-                .map(|(_, v)| v)
-        });
+        let session_token = header(req.headers, "x-amz-security-token")
+            .map(str::to_owned)
+            .or_else(|| {
+                canonical::decode_query(req.raw_query)
+                    .into_iter()
+                    .find(|(k, _)| k == "X-Amz-Security-Token")
+                    .map(|(_, v)| v)
+            });
         Ok(Verified {
             access_key_id: claim.access_key_id,
             session_token,
@@ -228,7 +254,9 @@ mod tests {
         let verifier = Verifier {
             region: "us-east-1",
             service: "service",
-            now: NaiveDateTime::parse_from_str("20150830T123600Z", AMZ_DATE_FORMAT).unwrap().and_utc(),
+            now: NaiveDateTime::parse_from_str("20150830T123600Z", AMZ_DATE_FORMAT)
+                .unwrap()
+                .and_utc(),
             max_skew: chrono::Duration::minutes(15),
         };
         let req = Request {
@@ -239,9 +267,17 @@ mod tests {
             body: b"",
         };
         let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-        let ok = verifier.verify(&req, |k| (k == "AKIDEXAMPLE").then(|| secret.to_owned())).unwrap();
+        let ok = verifier
+            .verify(&req, |k| (k == "AKIDEXAMPLE").then(|| secret.to_owned()))
+            .unwrap();
         assert_eq!(ok.access_key_id, "AKIDEXAMPLE");
-        let other = Verifier { service: "lambda", ..verifier };
-        assert!(matches!(other.verify(&req, |_| Some(secret.to_owned())), Err(AuthError::WrongScope(_))));
+        let other = Verifier {
+            service: "lambda",
+            ..verifier
+        };
+        assert!(matches!(
+            other.verify(&req, |_| Some(secret.to_owned())),
+            Err(AuthError::WrongScope(_))
+        ));
     }
 }

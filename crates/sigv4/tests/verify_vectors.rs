@@ -1,5 +1,7 @@
 //! Requests signed by botocore (see `gen_vectors.py`) verify; any tampering does not.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+
 use chrono::{NaiveDateTime, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -37,7 +39,9 @@ fn load() -> (String, String, Vec<Vector>) {
                 query: v["query"].as_str().map(str::to_owned),
                 headers,
                 body: v["body"].as_str().unwrap().as_bytes().to_vec(),
-                now: NaiveDateTime::parse_from_str(&date, "%Y%m%dT%H%M%SZ").unwrap().and_utc(),
+                now: NaiveDateTime::parse_from_str(&date, "%Y%m%dT%H%M%SZ")
+                    .unwrap()
+                    .and_utc(),
             }
         })
         .collect();
@@ -48,7 +52,13 @@ fn load() -> (String, String, Vec<Vector>) {
     )
 }
 
-fn check(v: &Vector, akid: &str, secret: &str, now_offset_min: i64, region: &str) -> Result<(), AuthError> {
+fn check(
+    v: &Vector,
+    akid: &str,
+    secret: &str,
+    now_offset_min: i64,
+    region: &str,
+) -> Result<(), AuthError> {
     let verifier = Verifier {
         region,
         service: "lambda",
@@ -93,21 +103,53 @@ fn session_tokens_are_reported() {
         headers: &v.headers,
         body: &v.body,
     };
-    let ok = verifier.verify(&req, |k| (k == akid).then(|| secret.clone())).unwrap();
-    assert_eq!(ok.session_token.as_deref(), Some("FQoGZXIvYXdzEXAMPLETOKEN"));
+    let ok = verifier
+        .verify(&req, |k| (k == akid).then(|| secret.clone()))
+        .unwrap();
+    assert_eq!(
+        ok.session_token.as_deref(),
+        Some("FQoGZXIvYXdzEXAMPLETOKEN")
+    );
 }
 
 #[test]
 fn tampering_is_detected() {
     let (akid, secret, vectors) = load();
     for v in &vectors {
-        let mut t = Vector { path: format!("{}x", v.path), ..clone(v) };
-        assert_eq!(check(&t, &akid, &secret, 0, "us-east-1"), Err(AuthError::Mismatch), "{} path", v.name);
-        t = Vector { query: Some(format!("{}&extra=1", v.query.clone().unwrap_or_default())), ..clone(v) };
-        assert_eq!(check(&t, &akid, &secret, 0, "us-east-1"), Err(AuthError::Mismatch), "{} query", v.name);
-        t = Vector { body: b"{}tampered".to_vec(), ..clone(v) };
-        assert_eq!(check(&t, &akid, &secret, 0, "us-east-1"), Err(AuthError::Mismatch), "{} body", v.name);
-        assert_eq!(check(v, &akid, "wrong-secret", 0, "us-east-1"), Err(AuthError::Mismatch));
+        let mut t = Vector {
+            path: format!("{}x", v.path),
+            ..clone(v)
+        };
+        assert_eq!(
+            check(&t, &akid, &secret, 0, "us-east-1"),
+            Err(AuthError::Mismatch),
+            "{} path",
+            v.name
+        );
+        t = Vector {
+            query: Some(format!("{}&extra=1", v.query.clone().unwrap_or_default())),
+            ..clone(v)
+        };
+        assert_eq!(
+            check(&t, &akid, &secret, 0, "us-east-1"),
+            Err(AuthError::Mismatch),
+            "{} query",
+            v.name
+        );
+        t = Vector {
+            body: b"{}tampered".to_vec(),
+            ..clone(v)
+        };
+        assert_eq!(
+            check(&t, &akid, &secret, 0, "us-east-1"),
+            Err(AuthError::Mismatch),
+            "{} body",
+            v.name
+        );
+        assert_eq!(
+            check(v, &akid, "wrong-secret", 0, "us-east-1"),
+            Err(AuthError::Mismatch)
+        );
     }
 }
 
@@ -115,14 +157,29 @@ fn tampering_is_detected() {
 fn scope_key_and_time_are_enforced() {
     let (akid, secret, vectors) = load();
     let v = &vectors[0];
-    assert_eq!(check(v, "OTHER", &secret, 0, "us-east-1"), Err(AuthError::UnknownKey));
-    assert!(matches!(check(v, &akid, &secret, 0, "eu-west-1"), Err(AuthError::WrongScope(_))));
-    assert!(matches!(check(v, &akid, &secret, 16, "us-east-1"), Err(AuthError::Expired { .. })));
-    assert!(matches!(check(v, &akid, &secret, -16, "us-east-1"), Err(AuthError::Future { .. })));
+    assert_eq!(
+        check(v, "OTHER", &secret, 0, "us-east-1"),
+        Err(AuthError::UnknownKey)
+    );
+    assert!(matches!(
+        check(v, &akid, &secret, 0, "eu-west-1"),
+        Err(AuthError::WrongScope(_))
+    ));
+    assert!(matches!(
+        check(v, &akid, &secret, 16, "us-east-1"),
+        Err(AuthError::Expired { .. })
+    ));
+    assert!(matches!(
+        check(v, &akid, &secret, -16, "us-east-1"),
+        Err(AuthError::Future { .. })
+    ));
     assert!(check(v, &akid, &secret, 14, "us-east-1").is_ok());
     let mut bare = clone(v);
     bare.headers.remove("authorization");
-    assert_eq!(check(&bare, &akid, &secret, 0, "us-east-1"), Err(AuthError::Missing));
+    assert_eq!(
+        check(&bare, &akid, &secret, 0, "us-east-1"),
+        Err(AuthError::Missing)
+    );
     let e = check(v, &akid, &secret, 16, "us-east-1").unwrap_err();
     assert_eq!(e.code(), "InvalidSignatureException");
     assert!(e.to_string().starts_with("Signature expired: "), "{e}");

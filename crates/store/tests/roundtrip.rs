@@ -1,5 +1,7 @@
 //! The store keeps what was committed, forgets what was not, and pages in key order.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+
 use std::collections::BTreeMap;
 
 use stratus_model::function::{CodeRef, FunctionVersion, Version};
