@@ -9,7 +9,9 @@
 mod canonical;
 mod error;
 mod parse;
+mod sign;
 mod verify;
 
 pub use error::AuthError;
+pub use sign::{Signed, Signer};
 pub use verify::{Request, Verified, Verifier};

@@ -11,7 +11,7 @@ use crate::parse::{self, Claim, ALGORITHM};
 
 type HmacSha256 = Hmac<Sha256>;
 
-const AMZ_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
+pub(crate) const AMZ_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// A request as received: nothing decoded or normalised yet.
@@ -74,6 +74,25 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8>
         .finalize()
         .into_bytes()
         .to_vec()
+}
+
+/// The keyed MAC over the string to sign; finalising it gives the signature.
+pub(crate) fn signature_mac(
+    secret: &str,
+    date: &str,
+    region: &str,
+    service: &str,
+    amz_date: &str,
+    canonical_request: &str,
+) -> HmacSha256 {
+    let string_to_sign = format!(
+        "{ALGORITHM}\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
+        canonical::sha256_hex(canonical_request.as_bytes())
+    );
+    hmac(
+        &signing_key(secret, date, region, service),
+        string_to_sign.as_bytes(),
+    )
 }
 
 impl Verifier<'_> {
@@ -207,19 +226,17 @@ impl Verifier<'_> {
             claim.signed_headers.join(";"),
             self.payload_hash(req, presigned)?,
         );
-        let scope = format!(
-            "{}/{}/{}/aws4_request",
-            claim.date, claim.region, claim.service
-        );
-        let string_to_sign = format!(
-            "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-            canonical::sha256_hex(canonical_request.as_bytes())
-        );
-        let key = signing_key(&secret, &claim.date, &claim.region, &claim.service);
         let sent = hex::decode(&claim.signature).map_err(|_| AuthError::Mismatch)?;
-        hmac(&key, string_to_sign.as_bytes())
-            .verify_slice(&sent)
-            .map_err(|_| AuthError::Mismatch)?;
+        signature_mac(
+            &secret,
+            &claim.date,
+            &claim.region,
+            &claim.service,
+            &amz_date,
+            &canonical_request,
+        )
+        .verify_slice(&sent) // constant-time comparison
+        .map_err(|_| AuthError::Mismatch)?;
         let session_token = header(req.headers, "x-amz-security-token")
             .map(str::to_owned)
             .or_else(|| {
