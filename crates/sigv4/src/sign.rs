@@ -79,16 +79,18 @@ mod tests {
     #[test]
     fn our_signatures_verify() {
         let now = Utc::now();
-        let s = sign(
+        let signer = Signer {
+            access_key_id: "AK",
+            secret: "SK",
+            region: "us-east-1",
+            service: "lambda",
+        };
+        let s = signer.sign(
             "POST",
             "/2015-03-31/functions/arn%3Aaws%3Ax/invocations",
             Some("Qualifier=1"),
             "h:1",
             b"{}",
-            "AK",
-            "SK",
-            "us-east-1",
-            "lambda",
             now,
         );
         let mut headers = HeaderMap::new();
