@@ -1,0 +1,89 @@
+//! Starting and stopping a server process for a measurement.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+pub const ACCESS_KEY: &str = "AKIABENCH0000000000";
+pub const SECRET: &str = "bench-secret";
+
+/// A running server on a free loopback port.
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub _data: tempfile::TempDir,
+}
+
+fn free_addr() -> anyhow::Result<SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+fn healthy(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let req = format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+    let mut buf = [0u8; 16];
+    s.write_all(req.as_bytes()).is_ok()
+        && s.read(&mut buf)
+            .is_ok_and(|n| buf[..n].starts_with(b"HTTP/1.1 200"))
+}
+
+impl Server {
+    /// Starts the server and waits until `/healthz` answers; returns it and the time taken.
+    pub fn start(binary: &Path) -> anyhow::Result<(Self, Duration)> {
+        let data = tempfile::tempdir()?;
+        let addr = free_addr()?;
+        let started = Instant::now();
+        let child = Command::new(binary)
+            .args(["server", "--listen", &addr.to_string(), "--data-dir"])
+            .arg(data.path())
+            .args(["--log", "warn"])
+            .env("STRATUS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("STRATUS_SECRET_ACCESS_KEY", SECRET)
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let mut server = Server {
+            child,
+            addr,
+            _data: data,
+        };
+        loop {
+            if healthy(addr) {
+                return Ok((server, started.elapsed()));
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                server.stop();
+                anyhow::bail!("server did not become healthy in 10 s");
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+
+    /// Resident set size in KiB, from /proc.
+    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmRSS")
+    }
+
+    /// Stops the server (SIGKILL: measurements do not need a graceful stop).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
