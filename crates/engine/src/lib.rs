@@ -1,0 +1,1 @@
+//! The invoke path: placement, warm pool, concurrency, timeouts, environment lifecycle

@@ -1,0 +1,1 @@
+//! The Lambda Runtime API (2018-06-01) served by the host inside each environment's network namespace
