@@ -1,0 +1,256 @@
+//! Log groups, streams and events: in memory for queries, appended to disk as JSON lines.
+//!
+//! Layout: `dir/<hex group name>/<hex stream name>.jsonl`, one event per line. Logs are not
+//! acknowledged writes, so appends are not fsynced; a crash may lose the last lines.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use serde::{Deserialize, Serialize};
+
+/// Most events kept in memory per stream; older ones are dropped first.
+pub const MAX_EVENTS_PER_STREAM: usize = 100_000;
+
+/// One log event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// When it was produced, epoch ms.
+    pub timestamp: i64,
+    /// The line, without its newline.
+    pub message: String,
+    /// When it was stored, epoch ms.
+    pub ingestion_time: i64,
+}
+
+pub(crate) struct Stream {
+    pub creation_time: i64,
+    pub events: VecDeque<Event>,
+    file: Option<File>,
+}
+
+pub(crate) struct Group {
+    pub creation_time: i64,
+    pub retention_days: Option<u32>,
+    pub streams: BTreeMap<String, Stream>,
+}
+
+/// All log groups.
+pub struct LogStore {
+    dir: PathBuf,
+    default_retention_days: Option<u32>,
+    pub(crate) groups: RwLock<BTreeMap<String, Group>>,
+}
+
+impl std::fmt::Debug for LogStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogStore").field("dir", &self.dir).finish()
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn hex_name(name: &str) -> String {
+    name.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex_name(hex: &str) -> Option<String> {
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+fn cutoff(retention_days: Option<u32>, now: i64) -> Option<i64> {
+    retention_days.map(|d| now - i64::from(d) * 86_400_000)
+}
+
+impl LogStore {
+    /// Opens the store in `dir`, loading what earlier runs kept (minus expired events).
+    pub fn open(dir: &Path, default_retention_days: Option<u32>) -> std::io::Result<Self> {
+        fs::create_dir_all(dir)?;
+        let now = now_ms();
+        let mut groups = BTreeMap::new();
+        for gdir in fs::read_dir(dir)?.flatten() {
+            let Some(gname) = gdir.file_name().to_str().and_then(unhex_name) else {
+                continue;
+            };
+            let mut group = Group {
+                creation_time: now,
+                retention_days: default_retention_days,
+                streams: BTreeMap::new(),
+            };
+            let limit = cutoff(group.retention_days, now);
+            for sfile in fs::read_dir(gdir.path())?.flatten() {
+                let fname = sfile.file_name();
+                let Some(sname) = fname
+                    .to_str()
+                    .and_then(|f| f.strip_suffix(".jsonl"))
+                    .and_then(unhex_name)
+                else {
+                    continue;
+                };
+                let mut events = VecDeque::new();
+                for line in BufReader::new(File::open(sfile.path())?).lines() {
+                    if let Ok(e) = serde_json::from_str::<Event>(&line?) {
+                        if limit.is_none_or(|c| e.timestamp >= c) {
+                            events.push_back(e);
+                        }
+                    }
+                }
+                while events.len() > MAX_EVENTS_PER_STREAM {
+                    events.pop_front();
+                }
+                let creation_time = events.front().map_or(now, |e| e.timestamp);
+                group.creation_time = group.creation_time.min(creation_time);
+                group.streams.insert(
+                    sname,
+                    Stream {
+                        creation_time,
+                        events,
+                        file: None,
+                    },
+                );
+            }
+            groups.insert(gname, group);
+        }
+        Ok(Self {
+            dir: dir.to_owned(),
+            default_retention_days,
+            groups: RwLock::new(groups),
+        })
+    }
+
+    /// Appends lines (timestamp, message) to a stream, creating group and stream as needed.
+    pub fn append(&self, group: &str, stream: &str, lines: &[(i64, String)]) {
+        if lines.is_empty() {
+            return;
+        }
+        let now = now_ms();
+        let Ok(mut groups) = self.groups.write() else {
+            return;
+        };
+        let g = groups.entry(group.to_owned()).or_insert_with(|| Group {
+            creation_time: now,
+            retention_days: self.default_retention_days,
+            streams: BTreeMap::new(),
+        });
+        let limit = cutoff(g.retention_days, now);
+        let s = g
+            .streams
+            .entry(stream.to_owned())
+            .or_insert_with(|| Stream {
+                creation_time: now,
+                events: VecDeque::new(),
+                file: None,
+            });
+        let mut text = String::new();
+        for (ts, msg) in lines {
+            let e = Event {
+                timestamp: *ts,
+                message: msg.clone(),
+                ingestion_time: now,
+            };
+            if let Ok(json) = serde_json::to_string(&e) {
+                text.push_str(&json);
+                text.push('\n');
+            }
+            s.events.push_back(e);
+        }
+        while s.events.len() > MAX_EVENTS_PER_STREAM
+            || limit.is_some_and(|c| s.events.front().is_some_and(|e| e.timestamp < c))
+        {
+            s.events.pop_front();
+        }
+        if s.file.is_none() {
+            let gdir = self.dir.join(hex_name(group));
+            let path = gdir.join(format!("{}.jsonl", hex_name(stream)));
+            s.file = fs::create_dir_all(&gdir)
+                .and_then(|()| OpenOptions::new().create(true).append(true).open(&path))
+                .map_err(|e| tracing::warn!(error = %e, path = %path.display(), "cannot persist log stream"))
+                .ok();
+        }
+        if let Some(f) = s.file.as_mut() {
+            if let Err(e) = f.write_all(text.as_bytes()) {
+                tracing::warn!(error = %e, group, stream, "cannot persist log lines");
+            }
+        }
+    }
+
+    /// Sets a group's retention (None = never expire); unknown groups are created.
+    pub fn set_retention(&self, group: &str, days: Option<u32>) {
+        if let Ok(mut groups) = self.groups.write() {
+            let now = now_ms();
+            groups
+                .entry(group.to_owned())
+                .or_insert_with(|| Group {
+                    creation_time: now,
+                    retention_days: None,
+                    streams: BTreeMap::new(),
+                })
+                .retention_days = days;
+        }
+    }
+
+    /// Deletes a group and its files; false if it did not exist.
+    pub fn delete_group(&self, group: &str) -> bool {
+        let existed = self
+            .groups
+            .write()
+            .map(|mut g| g.remove(group).is_some())
+            .unwrap_or(false);
+        let _ = fs::remove_dir_all(self.dir.join(hex_name(group)));
+        existed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_survive_reopen_and_retention_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = now_ms();
+        {
+            let s = LogStore::open(dir.path(), None).unwrap();
+            s.append(
+                "/aws/lambda/f",
+                "2026/11/22/[$LATEST]ab",
+                &[(now, "hello".into()), (now - 3 * 86_400_000, "old".into())],
+            );
+        }
+        let s = LogStore::open(dir.path(), None).unwrap();
+        let g = s.groups.read().unwrap();
+        let events = &g["/aws/lambda/f"].streams["2026/11/22/[$LATEST]ab"].events;
+        assert_eq!(events.len(), 2);
+        drop(g);
+        let s = LogStore::open(dir.path(), Some(1)).unwrap();
+        let g = s.groups.read().unwrap();
+        let events = &g["/aws/lambda/f"].streams["2026/11/22/[$LATEST]ab"].events;
+        assert_eq!(
+            events
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>(),
+            ["hello"]
+        );
+    }
+
+    #[test]
+    fn names_round_trip_through_hex() {
+        assert_eq!(
+            unhex_name(&hex_name("/aws/lambda/x[$LATEST]")).unwrap(),
+            "/aws/lambda/x[$LATEST]"
+        );
+    }
+}
