@@ -253,6 +253,7 @@ impl Control {
         let out = self.finish(tx, out, Some(&pkg)).await;
         if out.is_ok() {
             tracing::info!(function = %name, "function code updated");
+            self.changed(&name);
             self.discard_blobs(old_blob.into_iter().collect()).await;
         }
         out
@@ -287,6 +288,7 @@ impl Control {
         let out = self.finish(tx, out, None).await;
         if out.is_ok() {
             tracing::info!(function = %name, "function configuration updated");
+            self.changed(&name);
         }
         out
     }
@@ -347,6 +349,7 @@ impl Control {
         .await;
         self.finish(tx, out, None).await?;
         tracing::info!(function = %r.name, qualifier = ?r.qualifier, "function deleted");
+        self.changed(&r.name);
         freed.sort();
         freed.dedup();
         self.discard_blobs(freed).await;

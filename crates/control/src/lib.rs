@@ -30,6 +30,7 @@ use stratus_model::Scope;
 use stratus_store::Store;
 
 pub use code_url::CodeUrlSigner;
+pub use resolve::InvokeTarget;
 pub use stratus_model::LambdaError;
 
 /// What the control plane is configured with.
@@ -49,12 +50,24 @@ pub struct Control {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+/// Called with a function's name after its `$LATEST` code or configuration changed or the
+/// function was deleted, so running environments can be retired.
+pub type ChangeHook = Arc<dyn Fn(&str) + Send + Sync>;
+
 struct Inner {
     config: Config,
     store: Store,
     blobs: Arc<BlobStore>,
     code_urls: CodeUrlSigner,
+    on_change: std::sync::OnceLock<ChangeHook>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("config", &self.config)
+            .finish()
+    }
 }
 
 type Result<T> = std::result::Result<T, LambdaError>;
@@ -73,7 +86,21 @@ impl Control {
                 store,
                 blobs,
                 code_urls,
+                on_change: std::sync::OnceLock::new(),
             }),
+        }
+    }
+
+    /// Registers the hook told about changed functions (set once, at wiring time).
+    pub fn on_change(&self, hook: ChangeHook) {
+        if self.inner.on_change.set(hook).is_err() {
+            tracing::warn!("control-plane change hook set twice; keeping the first");
+        }
+    }
+
+    pub(crate) fn changed(&self, function: &str) {
+        if let Some(hook) = self.inner.on_change.get() {
+            hook(function);
         }
     }
 

@@ -32,6 +32,8 @@ pub enum ErrorKind {
     CodeStorageExceeded,
     /// The resource is in use (event source mappings).
     ResourceInUse,
+    /// The function's runtime cannot run here.
+    InvalidRuntime,
     /// No provisioned concurrency is configured.
     ProvisionedConcurrencyConfigNotFound,
     /// The operation is not supported by this server.
@@ -65,6 +67,7 @@ impl ErrorKind {
             ErrorKind::TooManyRequests => "TooManyRequestsException",
             ErrorKind::CodeStorageExceeded => "CodeStorageExceededException",
             ErrorKind::ResourceInUse => "ResourceInUseException",
+            ErrorKind::InvalidRuntime => "InvalidRuntimeException",
             ErrorKind::ProvisionedConcurrencyConfigNotFound => {
                 "ProvisionedConcurrencyConfigNotFoundException"
             }
@@ -88,6 +91,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedMediaType => 415,
             ErrorKind::TooManyRequests => 429,
             ErrorKind::Service => 500,
+            ErrorKind::InvalidRuntime => 502,
             ErrorKind::NotImplemented => 501,
         }
     }
@@ -98,6 +102,7 @@ impl ErrorKind {
             ErrorKind::ResourceNotFound
             | ErrorKind::Service
             | ErrorKind::ResourceInUse
+            | ErrorKind::InvalidRuntime
             | ErrorKind::NotImplemented => MessageCase::Upper,
             _ => MessageCase::Lower,
         }

@@ -9,6 +9,7 @@ pub mod account;
 pub mod alias;
 pub mod error;
 pub mod function;
+pub mod invoke;
 pub mod invoke_config;
 pub mod layer;
 pub mod names;
