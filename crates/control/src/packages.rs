@@ -96,7 +96,7 @@ impl Control {
         let limit = self.limits().code_size_unzipped;
         if total > limit {
             return Err(LambdaError::invalid(format!(
-                "Function code combined with layers exceeds the maximum allowed size of {limit} bytes. The actual size is {total} bytes."
+                "Unzipped size must be smaller than {limit} bytes (function code and layers together: {total} bytes)"
             )));
         }
         Ok(())
