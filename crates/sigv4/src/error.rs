@@ -6,7 +6,7 @@ pub enum AuthError {
     /// No `Authorization` header and no signature in the query.
     #[error("Missing Authentication Token")]
     Missing,
-    /// The signature information is malformed or incomplete.
+    /// The signature information is malformed or incomplete; the message says what.
     #[error("{0}")]
     Incomplete(String),
     /// The access key id is not known.
@@ -15,7 +15,8 @@ pub enum AuthError {
     /// The credential scope names another region, service, date or terminator.
     #[error("{0}")]
     WrongScope(String),
-    /// The signing time is too far from ours.
+    /// The signing time is more than the allowed skew before ours (for a presigned
+    /// request: `X-Amz-Expires` has passed).
     #[error(
         "Signature expired: {request_time} is now earlier than {earliest} ({now} - {minutes} min.)"
     )]
@@ -26,10 +27,10 @@ pub enum AuthError {
         earliest: String,
         /// Our time.
         now: String,
-        /// Allowed skew in minutes.
+        /// Allowed age in minutes.
         minutes: i64,
     },
-    /// The signing time is too far in the future.
+    /// The signing time is more than the allowed skew after ours.
     #[error("Signature not yet current: {request_time} is still later than {latest} ({now} + {minutes} min.)")]
     Future {
         /// Signing time as sent.
@@ -41,7 +42,8 @@ pub enum AuthError {
         /// Allowed skew in minutes.
         minutes: i64,
     },
-    /// The signature does not match the request.
+    /// The signature does not match the request (or a declared
+    /// `x-amz-content-sha256` does not match the body).
     #[error("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")]
     Mismatch,
 }

@@ -5,9 +5,14 @@
 //! compares in constant time. It owns the canonicalisation rules, including the double
 //! encoding of the path that every AWS service but S3 uses. It knows no HTTP framework and
 //! no key store: the caller passes a lookup from access key id to secret.
+//!
+//! Where signers legitimately differ it tries each form, all derived from the request as
+//! received: the path normalised as botocore does (`.`, `..`, `//` removed) or as sent,
+//! and for presigned requests the body hash or `UNSIGNED-PAYLOAD`.
 
 mod canonical;
 mod error;
+mod key;
 mod parse;
 mod sign;
 mod verify;

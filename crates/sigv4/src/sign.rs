@@ -1,11 +1,10 @@
 //! Signing outgoing requests: the same canonical form, for Stratus's own tools and tests.
 
 use chrono::{DateTime, Utc};
-
-use crate::canonical;
 use hmac::Mac;
 
-use crate::verify::{signature_mac, AMZ_DATE_FORMAT};
+use crate::canonical;
+use crate::key::{self, Scope, AMZ_DATE_FORMAT};
 
 /// The headers to add to a request so that it carries a SigV4 signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,19 +40,24 @@ impl Signer<'_> {
         now: DateTime<Utc>,
     ) -> Signed {
         let amz_date = now.format(AMZ_DATE_FORMAT).to_string();
-        let date = &amz_date[..8];
-        let canonical_request = format!(
-            "{method}\n{}\n{}\nhost:{host}\nx-amz-date:{amz_date}\n\nhost;x-amz-date\n{}",
-            canonical::uri(raw_path),
-            canonical::query(raw_query, None),
-            canonical::sha256_hex(body),
+        let date = now.format("%Y%m%d").to_string();
+        let canonical_request = canonical::request(
+            method,
+            &canonical::uri(raw_path),
+            &canonical::query(raw_query, None),
+            &format!("host:{host}\nx-amz-date:{amz_date}\n"),
+            "host;x-amz-date",
+            &canonical::sha256_hex(body),
         );
         let (region, service) = (self.region, self.service);
-        let sig = signature_mac(
-            self.secret,
-            date,
+        let scope = Scope {
+            date: &date,
             region,
             service,
+        };
+        let sig = key::signature_mac(
+            &key::signing_key(self.secret, scope),
+            scope,
             &amz_date,
             &canonical_request,
         )
@@ -75,6 +79,27 @@ mod tests {
     use super::*;
     use crate::{Request, Verifier};
     use http::HeaderMap;
+
+    /// The signer reproduces AWS's "get-vanilla" test-suite signature.
+    #[test]
+    fn signs_get_vanilla() {
+        let now = chrono::NaiveDate::from_ymd_opt(2015, 8, 30)
+            .and_then(|d| d.and_hms_opt(12, 36, 0))
+            .unwrap()
+            .and_utc();
+        let s = Signer {
+            access_key_id: "AKIDEXAMPLE",
+            secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            region: "us-east-1",
+            service: "service",
+        }
+        .sign("GET", "/", None, "example.amazonaws.com", b"", now);
+        assert_eq!(s.amz_date, "20150830T123600Z");
+        assert_eq!(
+            s.authorization,
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+        );
+    }
 
     #[test]
     fn our_signatures_verify() {
