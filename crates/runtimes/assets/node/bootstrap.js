@@ -1,0 +1,398 @@
+// Stratus runtime for Node.js Lambda functions.
+//
+// Run as `node /var/runtime/node/bootstrap.js [handler]`. Built-in modules only.
+// Loads the handler named by `_HANDLER` (`file.export`, `dir/file.export`; the file is
+// resolved under the task root with .js, .mjs or .cjs, ES modules through import() and
+// CommonJS through require), then loops on the Lambda Runtime API (2018-06-01) at
+// `$AWS_LAMBDA_RUNTIME_API`. Handlers may return a promise or use `callback(err, result)`.
+// `$LAMBDA_TASK_ROOT` (default /var/task) locates the function code.
+'use strict';
+
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const util = require('node:util');
+const { pathToFileURL } = require('node:url');
+
+const TASK_ROOT = process.env.LAMBDA_TASK_ROOT || '/var/task';
+const API_BASE = '/2018-06-01/runtime';
+const EXIT_ON_UNCAUGHT = 129;
+
+// ---------------------------------------------------------------------------------
+// Runtime API client (keep-alive, one socket).
+
+const apiAddress = process.env.AWS_LAMBDA_RUNTIME_API || '127.0.0.1:9001';
+const apiColon = apiAddress.lastIndexOf(':');
+const apiHost = apiColon > 0 ? apiAddress.slice(0, apiColon) : apiAddress;
+const apiPort = apiColon > 0 ? Number(apiAddress.slice(apiColon + 1)) : 80;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function apiRequest(method, urlPath, body, headers) {
+  return new Promise((resolve, reject) => {
+    const allHeaders = Object.assign({}, headers);
+    if (body !== undefined) {
+      allHeaders['Content-Length'] = Buffer.byteLength(body);
+    }
+    const req = http.request(
+      { host: apiHost, port: apiPort, method, path: API_BASE + urlPath, agent, headers: allHeaders },
+      (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function nextInvocation() {
+  const res = await apiRequest('GET', '/invocation/next');
+  if (res.status !== 200) {
+    throw new Error(`Runtime API /next answered ${res.status}: ${res.body.toString()}`);
+  }
+  return res;
+}
+
+async function post(urlPath, body, headers) {
+  const res = await apiRequest(
+    'POST',
+    urlPath,
+    body,
+    Object.assign({ 'Content-Type': 'application/json' }, headers),
+  );
+  if (res.status >= 500) {
+    process.stderr.write(`Runtime API ${urlPath} answered ${res.status}\n`);
+    process.exit(1);
+  }
+  return res;
+}
+
+function postResponse(id, body) {
+  return post(`/invocation/${id}/response`, body, {});
+}
+
+function postError(id, error) {
+  return post(`/invocation/${id}/error`, safeStringify(error), {
+    'Lambda-Runtime-Function-Error-Type': 'Unhandled',
+  });
+}
+
+function postInitError(error) {
+  return post('/init/error', safeStringify(error), {
+    'Lambda-Runtime-Function-Error-Type': error.errorType,
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// Logging: console methods write Lambda's `<time>\t<requestId>\t<LEVEL>\t<message>`.
+
+let currentRequestId; // undefined during init, as in Lambda's logs
+
+function patchConsole() {
+  const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
+  for (const [method, level] of Object.entries(levels)) {
+    console[method] = (...args) => {
+      const line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}`;
+      // Carriage returns keep a multi-line message in one log event.
+      process.stdout.write(line.replace(/\n/g, '\r') + '\n');
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Errors.
+
+function safeStringify(value) {
+  try {
+    return JSON.stringify(value);
+  } catch (_e) {
+    return JSON.stringify({ errorType: 'Runtime.MarshalError', errorMessage: 'Unable to stringify error' });
+  }
+}
+
+function errorBody(err) {
+  if (err instanceof Error || (err && typeof err === 'object' && 'stack' in err && 'message' in err)) {
+    const trace = typeof err.stack === 'string' ? err.stack.split('\n') : [];
+    return { errorType: String(err.name), errorMessage: String(err.message), trace, stackTrace: trace };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [], stackTrace: [] };
+}
+
+// A failure the runtime classifies itself; `name` is Lambda's errorType.
+class Fault extends Error {
+  constructor(errorType, message) {
+    super(message);
+    this.name = errorType;
+  }
+
+  withStack(cause) {
+    if (cause && typeof cause.stack === 'string') this.stack = cause.stack;
+    return this;
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Handler loading.
+
+function isModuleType(file) {
+  let dir = path.dirname(file);
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      try {
+        return JSON.parse(fs.readFileSync(manifest, 'utf8')).type === 'module';
+      } catch (_e) {
+        return false;
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
+}
+
+async function importFile(file) {
+  return import(pathToFileURL(file).href);
+}
+
+async function loadModule(moduleName) {
+  const base = path.resolve(TASK_ROOT, moduleName);
+  for (const ext of ['.js', '.mjs', '.cjs']) {
+    const file = base + ext;
+    if (!fs.existsSync(file)) continue;
+    if (ext === '.mjs' || (ext === '.js' && isModuleType(file))) return importFile(file);
+    try {
+      return require(file);
+    } catch (e) {
+      if (e && e.code === 'ERR_REQUIRE_ESM') return importFile(file);
+      throw e;
+    }
+  }
+  // Not a file under the task root: a package on the module search path.
+  const resolved = require.resolve(moduleName, { paths: [TASK_ROOT] });
+  try {
+    return require(resolved);
+  } catch (e) {
+    if (e && e.code === 'ERR_REQUIRE_ESM') return importFile(resolved);
+    throw e;
+  }
+}
+
+async function loadHandler(spec) {
+  const slash = spec.lastIndexOf('/');
+  const dir = spec.slice(0, slash + 1);
+  const tail = spec.slice(slash + 1);
+  const dot = tail.indexOf('.');
+  if (dot <= 0 || dot === tail.length - 1) {
+    throw new Fault('Runtime.MalformedHandlerName', `Bad handler ${spec}`);
+  }
+  if (dir.split('/').includes('..')) {
+    throw new Fault('Runtime.MalformedHandlerName', "'..' is not allowed in handler name");
+  }
+  const moduleName = dir + tail.slice(0, dot);
+  const exportPath = tail.slice(dot + 1);
+  let mod;
+  try {
+    mod = await loadModule(moduleName);
+  } catch (e) {
+    if (e && (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND')) {
+      throw new Fault('Runtime.ImportModuleError', String(e)).withStack(e);
+    }
+    if (e instanceof SyntaxError) {
+      throw new Fault('Runtime.UserCodeSyntaxError', String(e)).withStack(e);
+    }
+    throw e;
+  }
+  let fn = mod;
+  for (const key of exportPath.split('.')) {
+    fn = fn === undefined || fn === null ? undefined : fn[key];
+  }
+  if (fn === undefined) {
+    throw new Fault('Runtime.HandlerNotFound', `${spec} is undefined or not exported`);
+  }
+  if (typeof fn !== 'function') {
+    throw new Fault('Runtime.HandlerNotFound', `${spec} is not a function`);
+  }
+  return fn;
+}
+
+// ---------------------------------------------------------------------------------
+// Context.
+
+function parseHeaderJson(value) {
+  if (!value) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch (_e) {
+    return undefined;
+  }
+}
+
+function makeContext(headers, settle) {
+  const deadline = Number(headers['lambda-runtime-deadline-ms'] || 0);
+  const cognito = parseHeaderJson(headers['lambda-runtime-cognito-identity']);
+  const env = process.env;
+  const context = {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: headers['lambda-runtime-aws-request-id'],
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    identity: cognito
+      ? { cognitoIdentityId: cognito.cognitoIdentityId, cognitoIdentityPoolId: cognito.cognitoIdentityPoolId }
+      : undefined,
+    clientContext: parseHeaderJson(headers['lambda-runtime-client-context']),
+    tenantId: headers['lambda-runtime-aws-tenant-id'],
+    getRemainingTimeInMillis() {
+      return Math.max(deadline - Date.now(), 0);
+    },
+    // Legacy completion methods: answer at once, without waiting for the event loop.
+    done(err, result) {
+      settle(err, result, false);
+    },
+    succeed(result) {
+      settle(null, result, false);
+    },
+    fail(err) {
+      settle(err === undefined || err === null ? 'handled' : err, undefined, false);
+    },
+  };
+  return context;
+}
+
+// ---------------------------------------------------------------------------------
+// Invocation.
+
+let activeInvocation = null; // { id, answered } while a handler runs
+
+function runHandler(handler, event, headers) {
+  return new Promise((resolve) => {
+    let finished = false;
+    let onEmptyLoop = null;
+    const finish = (outcome) => {
+      if (finished) return;
+      finished = true;
+      if (onEmptyLoop) process.removeListener('beforeExit', onEmptyLoop);
+      resolve(outcome);
+    };
+    const whenLoopEmpty = (outcome) => {
+      if (finished || onEmptyLoop) return;
+      onEmptyLoop = () => finish(outcome);
+      process.once('beforeExit', onEmptyLoop);
+    };
+    let context;
+    const settle = (err, result, wait) => {
+      const outcome = err === undefined || err === null ? { result } : { error: err };
+      if (wait && context.callbackWaitsForEmptyEventLoop) whenLoopEmpty(outcome);
+      else finish(outcome);
+    };
+    context = makeContext(headers, settle);
+    const callback = (err, result) => settle(err, result, true);
+    let returned;
+    try {
+      returned = handler(event, context, callback);
+    } catch (e) {
+      finish({ error: e });
+      return;
+    }
+    if (returned && typeof returned.then === 'function') {
+      returned.then(
+        (result) => finish({ result }),
+        (err) => finish({ error: err === undefined || err === null ? new Error(String(err)) : err }),
+      );
+    } else {
+      // No promise: the answer comes from the callback, else null once the loop drains.
+      whenLoopEmpty({ result: null });
+    }
+  });
+}
+
+async function invokeOnce(handler, res) {
+  const headers = res.headers;
+  const id = headers['lambda-runtime-aws-request-id'];
+  currentRequestId = id;
+  if (headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
+  else delete process.env._X_AMZN_TRACE_ID;
+  let event;
+  try {
+    event = JSON.parse(res.body.toString('utf8'));
+  } catch (e) {
+    const body = { errorType: 'Runtime.UnmarshalError', errorMessage: `Unable to parse event: ${e.message}`, trace: [], stackTrace: [] };
+    console.error('Invoke Error \t' + safeStringify(body));
+    await postError(id, body);
+    return;
+  }
+  activeInvocation = { id, answered: false };
+  const outcome = await runHandler(handler, event, headers);
+  if (activeInvocation.answered) return;
+  activeInvocation.answered = true;
+  if ('error' in outcome) {
+    const body = errorBody(outcome.error);
+    console.error('Invoke Error \t' + safeStringify(body));
+    await postError(id, body);
+    return;
+  }
+  let payload;
+  try {
+    payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
+  } catch (e) {
+    const body = { errorType: 'Runtime.MarshalError', errorMessage: `Unable to stringify response body: ${e.message}`, trace: [], stackTrace: [] };
+    console.error('Invoke Error \t' + safeStringify(body));
+    await postError(id, body);
+    return;
+  }
+  await postResponse(id, payload);
+}
+
+async function reportUncaught(body) {
+  console.error('Uncaught Exception \t' + safeStringify(body));
+  try {
+    if (activeInvocation && !activeInvocation.answered) {
+      activeInvocation.answered = true;
+      await postError(activeInvocation.id, body);
+    } else if (!activeInvocation) {
+      await postInitError(body);
+    }
+  } finally {
+    process.exit(EXIT_ON_UNCAUGHT);
+  }
+}
+
+async function main() {
+  patchConsole();
+  process.on('uncaughtException', (err) => {
+    reportUncaught(errorBody(err));
+  });
+  process.on('unhandledRejection', (reason) => {
+    const body = errorBody(reason);
+    body.errorType = 'Runtime.UnhandledPromiseRejection';
+    body.errorMessage = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    reportUncaught(body);
+  });
+  const spec = process.argv[2] || process.env._HANDLER || '';
+  let handler;
+  try {
+    handler = await loadHandler(spec);
+  } catch (e) {
+    const body = errorBody(e);
+    console.error('Uncaught Exception \t' + safeStringify(body));
+    await postInitError(body);
+    process.exit(EXIT_ON_UNCAUGHT);
+  }
+  for (;;) {
+    const res = await nextInvocation();
+    await invokeOnce(handler, res);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`stratus node runtime: ${err && err.stack ? err.stack : err}\n`);
+  process.exit(1);
+});

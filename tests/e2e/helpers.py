@@ -1,0 +1,559 @@
+"""Helpers for the Stratus end-to-end suite (server process, clients, zips, raw requests)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as _dt
+import hashlib
+import http.client
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Callable, Iterable
+from unittest import mock
+
+import boto3
+import botocore.auth
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+ACCESS_KEY = "AKIASTRATUSTEST00001"
+SECRET_KEY = "stratus/test/secret/key/0123456789abcdefABCD"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
+
+LAST_MODIFIED_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+# --------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StratusServer:
+    """A `stratus server` child process on a loopback port."""
+
+    def __init__(
+        self,
+        binary: Path,
+        data_dir: Path,
+        log_dir: Path,
+        *,
+        port: int | None = None,
+        env_keys: bool = True,
+        extra_env: dict | None = None,
+    ):
+        self.binary = Path(binary)
+        self.data_dir = Path(data_dir)
+        self.log_dir = Path(log_dir)
+        self.port = port or free_port()
+        self.env_keys = env_keys
+        self.extra_env = extra_env or {}
+        self.access_key = ACCESS_KEY
+        self.secret_key = SECRET_KEY
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+        self._stdout_path: Path | None = None
+        self._stderr_path: Path | None = None
+
+    @property
+    def addr(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.addr}"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    def _env(self) -> dict:
+        env = dict(os.environ)
+        for k in ("STRATUS_ACCESS_KEY_ID", "STRATUS_SECRET_ACCESS_KEY"):
+            env.pop(k, None)
+        for k in list(env):
+            if k.startswith("AWS_"):
+                env.pop(k)
+        if self.env_keys:
+            env["STRATUS_ACCESS_KEY_ID"] = self.access_key
+            env["STRATUS_SECRET_ACCESS_KEY"] = self.secret_key
+        env.setdefault("RUST_LOG", "info")
+        env.setdefault("NO_COLOR", "1")
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.starts += 1
+        self._stdout_path = self.log_dir / f"stdout.{self.starts}.log"
+        self._stderr_path = self.log_dir / f"stderr.{self.starts}.log"
+        with open(self._stdout_path, "wb") as out, open(self._stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                [
+                    str(self.binary),
+                    "server",
+                    "--listen",
+                    self.addr,
+                    "--data-dir",
+                    str(self.data_dir),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=self._env(),
+                cwd=str(self.log_dir),
+            )
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                pytest.fail(
+                    f"stratus exited with code {self.proc.returncode} before becoming ready.\n"
+                    f"stderr:\n{self.stderr_tail()}\nstdout:\n{self.stdout_text()[-4000:]}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+                    last = f"status {r.status}"
+            except urllib.error.HTTPError as e:
+                last = f"status {e.code}"
+            except (urllib.error.URLError, ConnectionError, OSError) as e:
+                last = repr(e)
+            time.sleep(0.05)
+        self.kill9()
+        pytest.fail(
+            f"stratus did not answer GET /healthz with 200 within {timeout}s (last: {last}).\n"
+            f"stderr:\n{self.stderr_tail()}"
+        )
+
+    def stdout_text(self) -> str:
+        if self._stdout_path and self._stdout_path.exists():
+            return self._stdout_path.read_text(errors="replace")
+        return ""
+
+    def stderr_tail(self, n: int = 8000) -> str:
+        if self._stderr_path and self._stderr_path.exists():
+            return self._stderr_path.read_text(errors="replace")[-n:]
+        return ""
+
+    def kill9(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def terminate(self, timeout: float = 15.0) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+                pytest.fail(f"stratus did not exit within {timeout}s of SIGTERM")
+        return self.proc.returncode
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+def make_client(server: StratusServer, *, access_key=None, secret_key=None,
+                session_token=None, parameter_validation=True, read_timeout=120,
+                signature_version=None):
+    cfg = dict(
+        retries={"max_attempts": 1},
+        parameter_validation=parameter_validation,
+        read_timeout=read_timeout,
+        connect_timeout=10,
+    )
+    if signature_version is not None:
+        cfg["signature_version"] = signature_version
+    return boto3.session.Session().client(
+        "lambda",
+        endpoint_url=server.endpoint,
+        region_name=REGION,
+        aws_access_key_id=access_key or server.access_key,
+        aws_secret_access_key=secret_key or server.secret_key,
+        aws_session_token=session_token,
+        config=Config(**cfg),
+    )
+
+
+# --------------------------------------------------------------------------- names & zips
+
+
+def uniq(prefix: str = "fn") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def make_zip(files: dict | None = None, *, compression=zipfile.ZIP_DEFLATED) -> bytes:
+    """An in-memory zip. `files` maps archive names to str/bytes contents."""
+    if files is None:
+        files = {"app.py": f"def handler(event, context):\n    return {{'id': '{uuid.uuid4()}'}}\n"}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, content in files.items():
+            if isinstance(content, str):
+                content = content.encode()
+            zi = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            zi.compress_type = compression
+            zi.external_attr = (stat.S_IFREG | 0o644) << 16
+            zf.writestr(zi, content)
+    return buf.getvalue()
+
+
+def zip_of_zeros(name: str, size: int, extra: dict | None = None) -> bytes:
+    """A zip holding `size` bytes of mostly zeros (deflated, so the zip is small).
+
+    One random byte every 512 keeps the compression ratio near 100:1, like ordinary sparse
+    data, rather than deflate's maximum (about 1000:1), which the server treats as a bomb."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for k, v in (extra or {}).items():
+            zf.writestr(k, v)
+        zi = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        chunk = bytearray(1 << 20)
+        noise = os.urandom(len(chunk) // 512)
+        chunk[::512] = noise
+        chunk = bytes(chunk)
+        with zf.open(zi, "w", force_zip64=False) as w:
+            left = size
+            while left > 0:
+                n = min(left, len(chunk))
+                w.write(chunk[:n])
+                left -= n
+    return buf.getvalue()
+
+
+def sha256_b64(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def download(url: str, timeout: float = 60) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        assert r.status == 200, r.status
+        return r.read()
+
+
+def http_status(url: str, timeout: float = 30) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+# --------------------------------------------------------------------------- functions
+
+
+def create_function(client, name: str | None = None, zip_bytes: bytes | None = None, **kw) -> dict:
+    params = dict(
+        FunctionName=name or uniq(),
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zip_bytes if zip_bytes is not None else make_zip()},
+    )
+    params.update(kw)
+    return client.create_function(**params)
+
+
+def wait_active(client, name: str, qualifier: str | None = None, timeout: float = 15) -> dict:
+    """Poll until State is Active and LastUpdateStatus is not InProgress (as the SDK waiters do)."""
+    deadline = time.monotonic() + timeout
+    kw = {"FunctionName": name}
+    if qualifier:
+        kw["Qualifier"] = qualifier
+    while True:
+        cfg = client.get_function_configuration(**kw)
+        if cfg.get("State") == "Active" and cfg.get("LastUpdateStatus") in (None, "Successful"):
+            return cfg
+        if cfg.get("State") == "Failed" or cfg.get("LastUpdateStatus") == "Failed":
+            raise AssertionError(f"function {name} failed: {cfg}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"function {name} never became Active/Successful: {cfg}")
+        time.sleep(0.2)
+
+
+def list_all_functions(client, **kw) -> list[dict]:
+    out = []
+    pages = client.get_paginator("list_functions").paginate(**kw)
+    for page in pages:
+        out.extend(page["Functions"])
+    return out
+
+
+def function_names(client) -> set[str]:
+    return {f["FunctionName"] for f in list_all_functions(client)}
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@contextlib.contextmanager
+def expect_error(status: int, codes: str | Iterable[str] | None = None, message: str | None = None):
+    """Expect a botocore ClientError with this HTTP status (and one of these error codes)."""
+    if isinstance(codes, str):
+        codes = (codes,)
+    with pytest.raises(ClientError) as ei:
+        yield ei
+    resp = ei.value.response
+    got_status = resp["ResponseMetadata"]["HTTPStatusCode"]
+    got_code = resp["Error"].get("Code")
+    got_msg = resp["Error"].get("Message") or ""
+    assert got_status == status, f"expected HTTP {status}, got {got_status}: {resp['Error']}"
+    if codes is not None:
+        assert got_code in tuple(codes), f"expected error code in {tuple(codes)}, got {got_code!r}: {got_msg!r}"
+    if message is not None:
+        assert message.lower() in got_msg.lower(), f"expected message containing {message!r}, got {got_msg!r}"
+
+
+# --------------------------------------------------------------------------- blob store
+
+
+def blob_files(server: StratusServer) -> set[str]:
+    """Files in DATA_DIR/blobs, excluding DATA_DIR/blobs/tmp."""
+    root = server.blobs_dir
+    out: set[str] = set()
+    if not root.exists():
+        return out
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = Path(dirpath).relative_to(root)
+        if rel.parts[:1] == ("tmp",):
+            dirnames[:] = []
+            continue
+        if rel == Path("."):
+            dirnames[:] = [d for d in dirnames if d != "tmp"]
+        for f in filenames:
+            out.add(str(rel / f))
+    return out
+
+
+@contextlib.contextmanager
+def nothing_left_behind(server: StratusServer, client, function_name: str | None = None):
+    """Assert that the wrapped (rejected) operation left no new blob and no function."""
+    before = blob_files(server)
+    yield
+    after = blob_files(server)
+    new = sorted(after - before)
+    assert not new, f"rejected request left new files in {server.blobs_dir}: {new}"
+    if function_name is not None:
+        assert function_name not in function_names(client), (
+            f"rejected create left function {function_name} behind"
+        )
+        with expect_error(404, "ResourceNotFoundException"):
+            client.get_function(FunctionName=function_name)
+
+
+# --------------------------------------------------------------------------- raw signed requests
+
+
+class RawResponse:
+    def __init__(self, status: int, headers: dict, body: bytes):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers.items():
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    @property
+    def error_type(self) -> str | None:
+        """The error code the way botocore derives it (header first, then body)."""
+        h = self.header("x-amzn-ErrorType")
+        if h:
+            return h.split(":")[0].split("#")[-1]
+        try:
+            doc = json.loads(self.body or b"{}")
+        except ValueError:
+            return None
+        if not isinstance(doc, dict):
+            return None
+        code = doc.get("__type") or doc.get("code") or doc.get("Code")
+        return code.split("#")[-1] if code else None
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"RawResponse({self.status}, {self.error_type}, {self.body[:300]!r})"
+
+
+def signed_request(
+    server: StratusServer,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    *,
+    headers: dict | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    session_token: str | None = None,
+    region: str = REGION,
+    service: str = "lambda",
+    when: _dt.datetime | None = None,
+    sign: bool = True,
+    mutate: Callable[[dict], None] | None = None,
+    timeout: float = 120,
+) -> RawResponse:
+    """Send a request signed with botocore's own SigV4 signer.
+
+    `path` is the wire path (already percent-encoded) plus optional query string.
+    `when` fakes the signing clock; `mutate(headers)` may tamper with the signed headers.
+    """
+    url = server.endpoint + path
+    hdrs = {"Content-Type": "application/json"}
+    hdrs.update(headers or {})
+    req = AWSRequest(method=method, url=url, data=body, headers=hdrs)
+    if sign:
+        creds = Credentials(access_key or server.access_key, secret_key or server.secret_key, session_token)
+        signer = SigV4Auth(creds, service, region)
+        if when is not None:
+            naive = when.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            with mock.patch.object(botocore.auth, "get_current_datetime", lambda *a, **k: naive):
+                signer.add_auth(req)
+        else:
+            signer.add_auth(req)
+    prepared = req.prepare()
+    out_headers = {k: v for k, v in prepared.headers.items()}
+    if mutate:
+        mutate(out_headers)
+    return send_raw(server, method, path, out_headers, prepared.body if prepared.body is not None else body, timeout=timeout)
+
+
+def send_raw(server: StratusServer, method: str, path: str, headers: dict, body, timeout: float = 120) -> RawResponse:
+    if isinstance(body, str):
+        body = body.encode()
+    body = body or b""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_host=any(k.lower() == "host" for k in headers),
+                        skip_accept_encoding=True)
+        has_len = False
+        for k, v in headers.items():
+            if k.lower() == "content-length":
+                has_len = True
+            conn.putheader(k, v)
+        if not has_len:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders()
+        # Stream the body; a server may answer (e.g. 413) and stop reading early.
+        view = memoryview(body)
+        try:
+            for i in range(0, len(view), 1 << 20):
+                conn.send(view[i:i + (1 << 20)])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        resp = conn.getresponse()
+        data = resp.read()
+        return RawResponse(resp.status, dict(resp.getheaders()), data)
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------- aws CLI
+
+
+class AwsCliError(AssertionError):
+    def __init__(self, args, returncode, stdout, stderr):
+        super().__init__(f"aws {' '.join(args)} exited {returncode}\nstderr:\n{stderr}\nstdout:\n{stdout}")
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def aws_cli_path() -> str:
+    cand = Path(sys.executable).parent / "aws"
+    if cand.exists():
+        return str(cand)
+    found = shutil.which("aws")
+    if not found:
+        pytest.skip("aws CLI not installed (scripts/test installs it into .venv)")
+    return found
+
+
+class AwsCli:
+    """Runs the real aws CLI with the server's endpoint and key."""
+
+    def __init__(self, server: StratusServer, home: Path):
+        self.server = server
+        self.home = Path(home)
+        self.exe = aws_cli_path()
+
+    def env(self, access_key=None, secret_key=None) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ACCESS_KEY_ID=access_key or self.server.access_key,
+            AWS_SECRET_ACCESS_KEY=secret_key or self.server.secret_key,
+            AWS_DEFAULT_REGION=REGION,
+            AWS_CONFIG_FILE=str(self.home / "config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(self.home / "credentials"),
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_MAX_ATTEMPTS="1",
+            AWS_RETRY_MODE="standard",
+            AWS_PAGER="",
+            HOME=str(self.home),
+        )
+        return env
+
+    def run(self, *args, access_key=None, secret_key=None, timeout=120) -> subprocess.CompletedProcess:
+        cmd = [self.exe, "--endpoint-url", self.server.endpoint, "--output", "json", *map(str, args)]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env=self.env(access_key, secret_key))
+
+    def __call__(self, *args, **kw):
+        p = self.run(*args, **kw)
+        if p.returncode != 0:
+            raise AwsCliError(list(map(str, args)), p.returncode, p.stdout, p.stderr)
+        out = p.stdout.strip()
+        return json.loads(out) if out else None
+
+    def fail(self, *args, **kw) -> subprocess.CompletedProcess:
+        p = self.run(*args, **kw)
+        assert p.returncode != 0, f"aws {' '.join(map(str, args))} unexpectedly succeeded:\n{p.stdout}"
+        return p
