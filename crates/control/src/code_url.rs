@@ -44,6 +44,11 @@ impl CodeUrlSigner {
     /// True when `signature` is ours for this blob and `expires` has not passed.
     pub fn verify(&self, sha256_hex: &str, expires: i64, signature: &str) -> bool {
         let now = chrono::Utc::now().timestamp();
+        // Only the exact lowercase form we issued counts; hex decoding alone would accept
+        // an upper-cased copy as the same signature.
+        if signature.bytes().any(|b| b.is_ascii_uppercase()) {
+            return false;
+        }
         let Ok(sig) = hex::decode(signature) else {
             return false;
         };
@@ -63,6 +68,7 @@ mod tests {
         let sig = path.rsplit("Signature=").next().unwrap();
         assert!(s.verify("ab", now + CODE_URL_TTL_SECS, sig));
         assert!(!s.verify("ac", now + CODE_URL_TTL_SECS, sig));
+        assert!(!s.verify("ab", now + CODE_URL_TTL_SECS, &sig.to_ascii_uppercase()));
         assert!(!s.verify("ab", now + CODE_URL_TTL_SECS + 1, sig));
         let old = s.path("ab", now - 2 * CODE_URL_TTL_SECS);
         let sig = old.rsplit("Signature=").next().unwrap();
