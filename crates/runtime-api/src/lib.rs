@@ -16,7 +16,6 @@
 //! full `Bytes` bodies), every socket has `TCP_NODELAY`, the state lock is held for a few
 //! pointer moves only, and an invocation's `/next` response is rendered before it is queued.
 
-mod base64;
 mod body;
 mod error;
 mod handle;

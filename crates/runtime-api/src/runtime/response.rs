@@ -4,12 +4,12 @@
 //! streaming`, is buffered for now); a streamed body ending with the
 //! `Lambda-Runtime-Function-Error-Type` trailer becomes an [`Outcome::Error`].
 
+use base64::Engine as _;
 use bytes::Bytes;
 use http::request::Parts;
 use hyper::body::Incoming;
 
 use super::Route;
-use crate::base64;
 use crate::body::{read_capped, BodyError, Collected};
 use crate::error::InvokeError;
 use crate::headers;
@@ -81,7 +81,11 @@ fn outcome(collected: Collected) -> Outcome {
     };
     let body = trailers
         .get(headers::ERROR_BODY)
-        .and_then(|v| base64::decode(v.as_bytes()))
+        .and_then(|v| {
+            base64::engine::general_purpose::STANDARD
+                .decode(v.as_bytes().trim_ascii())
+                .ok()
+        })
         .map(Bytes::from)
         .unwrap_or_else(|| {
             serde_json::json!({ "errorType": error_type, "errorMessage": "" })
