@@ -122,7 +122,9 @@ def test_code_location_token_is_checked(lambda_client):
     assert q, loc
     for i, (k, v) in enumerate(q):
         bad = list(q)
-        flipped = (v[:-1] + ("A" if v[-1:] != "A" else "B")) if v else "x"
+        # Replace the last character by one with a different value in any case-insensitive
+        # encoding (hex, base64url, decimal): "a" -> "A" would not be a real change for hex.
+        flipped = (v[:-1] + ("1" if v[-1:] == "0" else "0")) if v else "x"
         bad[i] = (k, flipped)
         url = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(bad)))
         status = http_status(url)

@@ -52,7 +52,11 @@ pub async fn require_sigv4(State(state): State<AppState>, req: Request, next: Ne
     };
     let verifier = Verifier {
         region: &state.control.scope().region,
-        service: "lambda",
+        service: if crate::routes::is_logs_request(&parts.headers) {
+            "logs"
+        } else {
+            "lambda"
+        },
         now: chrono::Utc::now(),
         max_skew: chrono::Duration::minutes(MAX_SKEW_MINUTES),
     };

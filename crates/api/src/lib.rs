@@ -31,6 +31,10 @@ pub struct AppState {
     pub control: Control,
     /// Known access keys.
     pub credentials: Arc<HashMap<String, Credentials>>,
+    /// The invoke engine.
+    pub engine: stratus_engine::Engine,
+    /// Function logs.
+    pub logs: Arc<stratus_logs::LogStore>,
 }
 
 /// The complete router: authenticated API plus the open health and code routes.

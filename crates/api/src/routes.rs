@@ -9,8 +9,10 @@ mod code;
 mod concurrency;
 mod extras;
 mod functions;
+mod invoke;
 mod invoke_configs;
 mod layers;
+mod logs;
 mod tags;
 mod versions;
 
@@ -18,6 +20,8 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
+
+pub(crate) use logs::is_logs_request;
 use stratus_model::error::MessageCase;
 
 use crate::error::error_response;
@@ -41,6 +45,8 @@ pub fn api() -> Router<AppState> {
             get(functions::get_configuration).put(functions::update_configuration),
         )
         .route(&format!("{F}/code"), put(functions::update_code))
+        .route(&format!("{F}/invocations"), post(invoke::invoke))
+        .route("/", post(logs::dispatch))
         .route(
             &format!("{F}/versions"),
             post(versions::publish).get(versions::list),

@@ -1,1 +1,185 @@
-//! The invoke path: placement, warm pool, concurrency, timeouts, environment lifecycle
+//! The invoke path: turning "run this function version with this event" into a result.
+//!
+//! The engine admits the invocation against concurrency limits ([`admission`]), takes a
+//! frozen idle environment for the exact function version ([`pool`]) or creates one
+//! ([`environment`]: sandbox, Runtime API, captured output), hands the event to the runtime,
+//! enforces the timeout, writes Lambda's platform log lines, and freezes the environment for
+//! the next invocation. It must not parse HTTP and does not resolve names or aliases: its
+//! callers pass the resolved [`stratus_model::FunctionVersion`].
+
+mod admission;
+pub mod env_vars;
+pub mod environment;
+mod error;
+mod invoke;
+mod packages;
+mod pool;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use stratus_artifacts::BlobStore;
+use stratus_logs::LogStore;
+use stratus_model::FunctionVersion;
+use stratus_runtimes::Launch;
+use stratus_sandbox::{HostConfig, SandboxConfig};
+
+pub use error::EngineError;
+pub use invoke::{InvokeRequest, InvokeResponse};
+
+/// One vCPU per this many MB of memory, as in Lambda.
+const MB_PER_VCPU: u64 = 1769;
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Region, for environment variables and log lines.
+    pub region: String,
+    /// Where packages are unpacked.
+    pub packages_dir: PathBuf,
+    /// Where the bundled runtimes are installed.
+    pub runtime_dir: PathBuf,
+    /// How long an idle environment is kept.
+    pub idle_ttl: Duration,
+    /// Account-wide concurrent invocations.
+    pub account_concurrency: usize,
+    /// The unprivileged ids functions run as.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+    /// Host side of every sandbox.
+    pub host: HostConfig,
+    /// CPUs of the host (caps the CPU quota).
+    pub cpus: u32,
+}
+
+/// The invoke engine; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: EngineConfig,
+    packages: packages::Packages,
+    logs: Arc<LogStore>,
+    pool: pool::Pool,
+    running: Arc<Mutex<admission::Running>>,
+}
+
+impl Engine {
+    /// An engine over the blob store and log store; starts the idle reaper.
+    pub fn new(config: EngineConfig, blobs: Arc<BlobStore>, logs: Arc<LogStore>) -> Self {
+        let engine = Self {
+            inner: Arc::new(Inner {
+                packages: packages::Packages::new(config.packages_dir.clone(), blobs),
+                config,
+                logs,
+                pool: pool::Pool::default(),
+                running: Arc::default(),
+            }),
+        };
+        let weak = Arc::downgrade(&engine.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else {
+                    return;
+                };
+                for env in inner.pool.expired(inner.config.idle_ttl) {
+                    tracing::debug!(env = %env.id, "reaping idle environment");
+                    env.destroy();
+                }
+            }
+        });
+        engine
+    }
+
+    /// Destroys every idle environment of `function` (its code or configuration changed, or
+    /// it was deleted).
+    pub fn retire(&self, function: &str) {
+        for env in self.inner.pool.retire(function) {
+            tracing::debug!(function, env = %env.id, "retiring environment");
+            env.destroy();
+        }
+    }
+
+    /// Destroys every idle environment (shutdown).
+    pub fn shutdown(&self) {
+        for env in self.inner.pool.expired(Duration::ZERO) {
+            env.destroy();
+        }
+    }
+
+    /// Idle environments right now.
+    pub fn idle_environments(&self) -> usize {
+        self.inner.pool.len()
+    }
+
+    async fn sandbox_config(
+        &self,
+        f: &FunctionVersion,
+        id: &str,
+        stream: &str,
+    ) -> Result<SandboxConfig, EngineError> {
+        let s = &f.settings;
+        let runtime = s
+            .runtime
+            .clone()
+            .unwrap_or_else(|| "provided.al2023".into());
+        let task_root = self.inner.packages.tree(&f.code.sha256_hex).await?;
+        let mut layers = Vec::with_capacity(s.layers.len());
+        for l in &s.layers {
+            layers.push(self.inner.packages.tree(&l.sha256_hex).await?);
+        }
+        let launch = stratus_runtimes::launch_for(&runtime)
+            .map_err(|_| EngineError::Runtime(runtime.clone()))?;
+        let (argv, runtime_env, runtime_dir) = match launch {
+            Launch::Bundled(spec) => (
+                spec.argv,
+                spec.env,
+                Some(self.inner.config.runtime_dir.clone()),
+            ),
+            Launch::Custom => {
+                let boot = packages::custom_bootstrap(&task_root, &layers)
+                    .ok_or(EngineError::NoBootstrap)?;
+                (vec![boot.to_owned()], Vec::new(), None)
+            }
+        };
+        let env = env_vars::build(
+            f,
+            &env_vars::EnvContext {
+                region: &self.inner.config.region,
+                log_stream: stream,
+                runtime_env: &runtime_env,
+            },
+        );
+        let cpu_millis = (u64::from(s.memory_size) * 1000 / MB_PER_VCPU)
+            .clamp(50, u64::from(self.inner.config.cpus) * 1000);
+        Ok(SandboxConfig {
+            id: id.to_owned(),
+            task_root,
+            layers,
+            runtime_dir,
+            tmp_size_mb: s.ephemeral_storage,
+            memory_mb: s.memory_size,
+            cpu_millis: cpu_millis as u32,
+            pids_max: 1024,
+            uid: self.inner.config.uid,
+            gid: self.inner.config.gid,
+            argv,
+            env,
+            cwd: "/var/task".into(),
+        })
+    }
+}
+
+/// The HTTP server runs invocations on a work-stealing runtime: the future must be `Send`.
+#[allow(dead_code)]
+fn invoke_future_is_send(e: &Engine, r: InvokeRequest) {
+    fn send<T: Send>(_: T) {}
+    send(e.invoke(r));
+}

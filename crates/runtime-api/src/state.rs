@@ -237,8 +237,13 @@ impl Shared {
     /// Waits for the first `/next` or an `/init/error`.
     pub(crate) async fn ready(&self) -> Result<(), InitFailure> {
         let mut rx = self.events.subscribe();
-        let event = match rx.wait_for(Option::is_some).await {
-            Ok(event) => event.clone(),
+        // Clone out of the watch guard before any other await: the guard is not Send.
+        let seen = rx
+            .wait_for(Option::is_some)
+            .await
+            .map(|event| event.clone());
+        let event = match seen {
+            Ok(event) => event,
             // The sender lives in `self`, so this cannot happen; wait forever like a silent runtime.
             Err(_) => std::future::pending().await,
         };

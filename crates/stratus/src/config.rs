@@ -25,6 +25,15 @@ pub struct ServerArgs {
     /// Twelve-digit account id in every ARN.
     #[arg(long, env = "STRATUS_ACCOUNT_ID", default_value = "123456789012")]
     pub account_id: String,
+    /// Seconds an idle execution environment is kept before it is reaped.
+    #[arg(long, env = "STRATUS_IDLE_TTL_SECS", default_value_t = 300)]
+    pub idle_ttl_secs: u64,
+    /// Days function logs are kept (default: forever).
+    #[arg(long, env = "STRATUS_LOG_RETENTION_DAYS")]
+    pub log_retention_days: Option<u32>,
+    /// Unprivileged uid:gid functions run as.
+    #[arg(long, env = "STRATUS_FUNCTION_USER", default_value = "993:993")]
+    pub function_user: String,
     /// Log filter (tracing-subscriber syntax), e.g. `info` or `stratus_api=debug`.
     #[arg(long, env = "STRATUS_LOG", default_value = "info")]
     pub log: String,
@@ -47,6 +56,20 @@ impl ServerArgs {
             "--region must look like us-east-1, got {}",
             self.region
         );
+        self.function_ids()?;
         Ok(())
+    }
+
+    /// The uid and gid functions run as.
+    pub fn function_ids(&self) -> anyhow::Result<(u32, u32)> {
+        let (u, g) = self.function_user.split_once(':').ok_or_else(|| {
+            anyhow::anyhow!(
+                "--function-user must be UID:GID, got {}",
+                self.function_user
+            )
+        })?;
+        let (u, g): (u32, u32) = (u.parse()?, g.parse()?);
+        anyhow::ensure!(u != 0 && g != 0, "--function-user must not be root");
+        Ok((u, g))
     }
 }

@@ -58,9 +58,10 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
             runtimes: runtimes.clone(),
         },
         store.clone(),
-        blobs,
+        Arc::clone(&blobs),
         CodeUrlSigner::new(url_key),
     );
+    let blobs_for_engine = blobs;
     let swept = control
         .sweep_orphan_blobs()
         .await
@@ -73,9 +74,44 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
             secret_access_key: key.secret_access_key.clone(),
         },
     );
+    let logs = Arc::new(
+        stratus_logs::LogStore::open(&args.data_dir.join("logs"), args.log_retention_days)
+            .with_context(|| format!("opening function logs in {}", args.data_dir.display()))?,
+    );
+    let runtime_dir = args.data_dir.join("runtimes");
+    stratus_runtimes::install(&runtime_dir)
+        .with_context(|| format!("installing bundled runtimes into {}", runtime_dir.display()))?;
+    let host = stratus_sandbox::HostConfig::detect();
+    let stale = stratus_sandbox::cleanup_stale_cgroups(&host);
+    if stale > 0 {
+        tracing::info!(stale, "removed sandboxes left by an earlier run");
+    }
+    let cgroup_version = host.cgroup_version;
+    let (uid, gid) = args.function_ids()?;
+    let engine = stratus_engine::Engine::new(
+        stratus_engine::EngineConfig {
+            region: args.region.clone(),
+            packages_dir: args.data_dir.join("packages"),
+            runtime_dir,
+            idle_ttl: std::time::Duration::from_secs(args.idle_ttl_secs),
+            account_concurrency: Limits::default().concurrent_executions as usize,
+            uid,
+            gid,
+            host,
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+        },
+        blobs_for_engine,
+        Arc::clone(&logs),
+    );
+    {
+        let engine = engine.clone();
+        control.on_change(Arc::new(move |function: &str| engine.retire(function)));
+    }
     let app = stratus_api::router(AppState {
         control,
         credentials: Arc::new(keys),
+        engine: engine.clone(),
+        logs,
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -89,6 +125,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         region = %args.region,
         account = %args.account_id,
         runtimes = ?runtimes,
+        cgroups = ?cgroup_version,
         orphan_blobs_removed = swept,
         startup_ms = started.elapsed().as_millis() as u64,
         "stratus server ready"
@@ -97,6 +134,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
+    engine.shutdown();
     store.close().await;
     tracing::info!("stratus server stopped");
     Ok(())

@@ -1,0 +1,63 @@
+//! Concurrency admission: the account limit and each function's reserved concurrency.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::error::EngineError;
+use crate::Engine;
+
+/// In-flight counts.
+#[derive(Debug, Default)]
+pub struct Running {
+    total: usize,
+    per_function: HashMap<String, usize>,
+}
+
+/// Holds one concurrency slot; released on drop.
+#[derive(Debug)]
+pub struct Slot {
+    running: Arc<Mutex<Running>>,
+    function: String,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut r) = self.running.lock() {
+            r.total = r.total.saturating_sub(1);
+            if let Some(n) = r.per_function.get_mut(&self.function) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    r.per_function.remove(&self.function);
+                }
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// Takes a slot for `function`, or refuses with Lambda's throttling reason.
+    pub(crate) fn admit(&self, function: &str, reserved: Option<i64>) -> Result<Slot, EngineError> {
+        let mut r = self
+            .inner
+            .running
+            .lock()
+            .map_err(|_| EngineError::Sandbox("admission state poisoned".into()))?;
+        let mine = r.per_function.get(function).copied().unwrap_or(0);
+        if let Some(limit) = reserved {
+            if mine as i64 >= limit {
+                return Err(EngineError::Throttled(
+                    "ReservedFunctionConcurrentInvocationLimitExceeded",
+                ));
+            }
+        }
+        if r.total >= self.inner.config.account_concurrency {
+            return Err(EngineError::Throttled("ConcurrentInvocationLimitExceeded"));
+        }
+        r.total += 1;
+        *r.per_function.entry(function.to_owned()).or_insert(0) += 1;
+        Ok(Slot {
+            running: Arc::clone(&self.inner.running),
+            function: function.to_owned(),
+        })
+    }
+}

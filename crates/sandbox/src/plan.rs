@@ -1,0 +1,504 @@
+//! The setup plan: the exact list of operations the child performs to assemble its root.
+//!
+//! Built in the parent (allocation allowed) and executed in the child (no allocation):
+//! every path is a ready `CString`. Building is pure so it is unit-tested.
+
+use std::collections::HashSet;
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::SandboxError;
+
+const DEVICES: &[(&str, u32, u32)] = &[
+    ("null", 1, 3),
+    ("zero", 1, 5),
+    ("full", 1, 7),
+    ("random", 1, 8),
+    ("urandom", 1, 9),
+    ("tty", 5, 0),
+];
+
+const DEV_LINKS: &[(&str, &str)] = &[
+    ("fd", "/proc/self/fd"),
+    ("stdin", "/proc/self/fd/0"),
+    ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"),
+];
+
+/// One step of the child's setup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `unshare(CLONE_NEWCGROUP)`, after the parent moved the child into its cgroups.
+    UnshareCgroupNs,
+    Mkdir {
+        path: CString,
+        mode: u32,
+    },
+    Symlink {
+        target: CString,
+        link: CString,
+    },
+    Mknod {
+        path: CString,
+        major: u32,
+        minor: u32,
+    },
+    Mount {
+        source: Option<CString>,
+        target: CString,
+        fstype: Option<CString>,
+        flags: libc::c_ulong,
+        data: Option<CString>,
+    },
+    /// `chdir(new_root); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")`.
+    PivotRoot {
+        new_root: CString,
+    },
+    Sethostname {
+        name: CString,
+    },
+    LoopbackUp,
+}
+
+impl Op {
+    /// Human-readable form for errors and tests.
+    pub(crate) fn describe(&self) -> String {
+        fn s(c: &CString) -> String {
+            c.to_string_lossy().into_owned()
+        }
+        match self {
+            Op::UnshareCgroupNs => "unshare cgroup ns".into(),
+            Op::Mkdir { path, mode } => format!("mkdir {} {:o}", s(path), mode),
+            Op::Symlink { target, link } => format!("symlink {} -> {}", s(link), s(target)),
+            Op::Mknod { path, major, minor } => format!("mknod {} {major}:{minor}", s(path)),
+            Op::Mount {
+                source,
+                target,
+                fstype,
+                flags,
+                data,
+            } => format!(
+                "mount {} on {} type {} flags {:#x} data {}",
+                source.as_ref().map(s).unwrap_or_else(|| "-".into()),
+                s(target),
+                fstype.as_ref().map(s).unwrap_or_else(|| "-".into()),
+                flags,
+                data.as_ref().map(s).unwrap_or_else(|| "-".into()),
+            ),
+            Op::PivotRoot { new_root } => format!("pivot_root {}", s(new_root)),
+            Op::Sethostname { name } => format!("sethostname {}", s(name)),
+            Op::LoopbackUp => "loopback up".into(),
+        }
+    }
+}
+
+/// A host system directory as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SystemDir {
+    Dir(PathBuf),
+    Symlink { path: PathBuf, target: PathBuf },
+}
+
+/// Looks at the host: directories are bind-mounted, symlinks recreated, missing skipped.
+pub(crate) fn classify_system_dirs(dirs: &[PathBuf]) -> Vec<SystemDir> {
+    dirs.iter()
+        .filter_map(|d| {
+            let meta = std::fs::symlink_metadata(d).ok()?;
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(d).ok()?;
+                Some(SystemDir::Symlink {
+                    path: d.clone(),
+                    target,
+                })
+            } else if meta.is_dir() {
+                Some(SystemDir::Dir(d.clone()))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// What the plan is built from.
+#[derive(Debug, Clone)]
+pub(crate) struct PlanInput<'a> {
+    pub root: &'a Path,
+    pub system_dirs: &'a [SystemDir],
+    pub task_root: &'a Path,
+    pub layers: &'a [PathBuf],
+    pub runtime_dir: Option<&'a Path>,
+    pub tmp_size_mb: u32,
+    pub hostname: &'a str,
+}
+
+pub(crate) fn cstring(bytes: &[u8]) -> Result<CString, SandboxError> {
+    CString::new(bytes).map_err(|_| {
+        SandboxError::InvalidConfig(format!("NUL byte in {:?}", String::from_utf8_lossy(bytes)))
+    })
+}
+
+pub(crate) fn path_cstring(p: &Path) -> Result<CString, SandboxError> {
+    cstring(p.as_os_str().as_bytes())
+}
+
+struct Builder<'a> {
+    root: &'a Path,
+    ops: Vec<Op>,
+    dirs: HashSet<PathBuf>,
+}
+
+impl Builder<'_> {
+    /// Host path of `inside` (absolute inside the sandbox) under the new root.
+    fn host(&self, inside: &Path) -> PathBuf {
+        self.root.join(inside.strip_prefix("/").unwrap_or(inside))
+    }
+
+    fn mkdir_all(&mut self, inside: &Path, mode: u32) -> Result<(), SandboxError> {
+        if inside == Path::new("/") || self.dirs.contains(inside) {
+            return Ok(());
+        }
+        if let Some(parent) = inside.parent() {
+            self.mkdir_all(parent, 0o755)?;
+        }
+        let path = path_cstring(&self.host(inside))?;
+        self.ops.push(Op::Mkdir { path, mode });
+        self.dirs.insert(inside.to_path_buf());
+        Ok(())
+    }
+
+    fn mount(
+        &mut self,
+        source: Option<&[u8]>,
+        inside: &Path,
+        fstype: Option<&str>,
+        flags: libc::c_ulong,
+        data: Option<&str>,
+    ) -> Result<(), SandboxError> {
+        let op = Op::Mount {
+            source: source.map(cstring).transpose()?,
+            target: path_cstring(&self.host(inside))?,
+            fstype: fstype.map(|f| cstring(f.as_bytes())).transpose()?,
+            flags,
+            data: data.map(|d| cstring(d.as_bytes())).transpose()?,
+        };
+        self.ops.push(op);
+        Ok(())
+    }
+
+    /// Read-only recursive bind of a host dir at `inside` (created).
+    fn bind_ro(&mut self, host: &Path, inside: &Path) -> Result<(), SandboxError> {
+        self.mkdir_all(inside, 0o755)?;
+        self.mount(
+            Some(host.as_os_str().as_bytes()),
+            inside,
+            None,
+            libc::MS_BIND | libc::MS_REC,
+            None,
+        )?;
+        self.mount(
+            None,
+            inside,
+            None,
+            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+            None,
+        )
+    }
+}
+
+/// overlayfs `lowerdir=` value: leftmost wins, so the last attached layer goes first.
+pub(crate) fn overlay_lowerdir(layers: &[PathBuf]) -> Result<String, SandboxError> {
+    let mut parts = Vec::with_capacity(layers.len());
+    for l in layers.iter().rev() {
+        let s = l.to_str().ok_or_else(|| {
+            SandboxError::InvalidConfig(format!("layer path not UTF-8: {}", l.display()))
+        })?;
+        if s.contains([':', ',', '\\']) {
+            return Err(SandboxError::InvalidConfig(format!(
+                "layer path may not contain ':', ',' or '\\': {s}"
+            )));
+        }
+        parts.push(s);
+    }
+    Ok(format!("lowerdir={}", parts.join(":")))
+}
+
+/// Builds the full setup plan.
+pub(crate) fn build(input: &PlanInput<'_>) -> Result<Vec<Op>, SandboxError> {
+    if input.tmp_size_mb == 0 {
+        return Err(SandboxError::InvalidConfig(
+            "tmp_size_mb must be at least 1".into(),
+        ));
+    }
+    let mut b = Builder {
+        root: input.root,
+        ops: Vec::with_capacity(64),
+        dirs: HashSet::new(),
+    };
+    b.ops.push(Op::UnshareCgroupNs);
+    // Stop mount propagation in both directions before touching anything.
+    b.ops.push(Op::Mount {
+        source: None,
+        target: cstring(b"/")?,
+        fstype: None,
+        flags: libc::MS_REC | libc::MS_PRIVATE,
+        data: None,
+    });
+    // The new root: a small tmpfs that only holds mount points and symlinks.
+    b.ops.push(Op::Mount {
+        source: Some(cstring(b"tmpfs")?),
+        target: path_cstring(input.root)?,
+        fstype: Some(cstring(b"tmpfs")?),
+        flags: libc::MS_NOSUID | libc::MS_NODEV,
+        data: Some(cstring(b"size=1m,mode=755")?),
+    });
+
+    for sd in input.system_dirs {
+        match sd {
+            SystemDir::Dir(p) => b.bind_ro(p, p)?,
+            SystemDir::Symlink { path, target } => {
+                if let Some(parent) = path.parent() {
+                    b.mkdir_all(parent, 0o755)?;
+                }
+                let op = Op::Symlink {
+                    target: path_cstring(target)?,
+                    link: path_cstring(&b.host(path))?,
+                };
+                b.ops.push(op);
+            }
+        }
+    }
+
+    b.bind_ro(input.task_root, Path::new("/var/task"))?;
+
+    let opt = Path::new("/opt");
+    match input.layers {
+        [] => b.mkdir_all(opt, 0o755)?,
+        [one] => b.bind_ro(one, opt)?,
+        many => {
+            let lower = overlay_lowerdir(many)?;
+            b.mkdir_all(opt, 0o755)?;
+            b.mount(
+                Some(b"overlay"),
+                opt,
+                Some("overlay"),
+                libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+                Some(&lower),
+            )?;
+        }
+    }
+
+    let runtime = Path::new("/var/runtime");
+    match input.runtime_dir {
+        Some(dir) => b.bind_ro(dir, runtime)?,
+        None => b.mkdir_all(runtime, 0o755)?,
+    }
+
+    let tmp = Path::new("/tmp");
+    b.mkdir_all(tmp, 0o1777)?;
+    let tmp_data = format!("size={}m,mode=1777", input.tmp_size_mb);
+    b.mount(
+        Some(b"tmpfs"),
+        tmp,
+        Some("tmpfs"),
+        libc::MS_NOSUID | libc::MS_NODEV,
+        Some(&tmp_data),
+    )?;
+
+    let proc_ = Path::new("/proc");
+    b.mkdir_all(proc_, 0o555)?;
+    b.mount(
+        Some(b"proc"),
+        proc_,
+        Some("proc"),
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        None,
+    )?;
+
+    let dev = Path::new("/dev");
+    b.mkdir_all(dev, 0o755)?;
+    b.mount(
+        Some(b"tmpfs"),
+        dev,
+        Some("tmpfs"),
+        libc::MS_NOSUID | libc::MS_NOEXEC,
+        Some("size=64k,mode=755"),
+    )?;
+    for (name, major, minor) in DEVICES {
+        let path = path_cstring(&b.host(&dev.join(name)))?;
+        b.ops.push(Op::Mknod {
+            path,
+            major: *major,
+            minor: *minor,
+        });
+    }
+    for (name, target) in DEV_LINKS {
+        let link = path_cstring(&b.host(&dev.join(name)))?;
+        b.ops.push(Op::Symlink {
+            target: cstring(target.as_bytes())?,
+            link,
+        });
+    }
+    let shm = Path::new("/dev/shm");
+    b.mkdir_all(shm, 0o1777)?;
+    b.mount(
+        Some(b"tmpfs"),
+        shm,
+        Some("tmpfs"),
+        libc::MS_NOSUID | libc::MS_NODEV,
+        Some("size=64m,mode=1777"),
+    )?;
+
+    b.ops.push(Op::Sethostname {
+        name: cstring(input.hostname.as_bytes())?,
+    });
+    b.ops.push(Op::LoopbackUp);
+
+    b.ops.push(Op::PivotRoot {
+        new_root: path_cstring(input.root)?,
+    });
+    // The root tmpfs itself becomes read-only last.
+    b.ops.push(Op::Mount {
+        source: None,
+        target: cstring(b"/")?,
+        fstype: None,
+        flags: libc::MS_REMOUNT
+            | libc::MS_BIND
+            | libc::MS_RDONLY
+            | libc::MS_NOSUID
+            | libc::MS_NODEV,
+        data: None,
+    });
+    Ok(b.ops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(layers: &[&str], runtime: Option<&str>) -> Vec<String> {
+        let sys = vec![
+            SystemDir::Dir("/usr".into()),
+            SystemDir::Symlink {
+                path: "/bin".into(),
+                target: "usr/bin".into(),
+            },
+            SystemDir::Dir("/etc".into()),
+        ];
+        let layers: Vec<PathBuf> = layers.iter().map(PathBuf::from).collect();
+        build(&PlanInput {
+            root: Path::new("/r"),
+            system_dirs: &sys,
+            task_root: Path::new("/data/code"),
+            layers: &layers,
+            runtime_dir: runtime.map(Path::new),
+            tmp_size_mb: 512,
+            hostname: "abc",
+        })
+        .expect("plan")
+        .iter()
+        .map(Op::describe)
+        .collect()
+    }
+
+    fn index_of(ops: &[String], needle: &str) -> usize {
+        ops.iter()
+            .position(|o| o.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not in {ops:#?}"))
+    }
+
+    #[test]
+    fn plan_order_and_contents() {
+        let ops = plan(&[], None);
+        assert_eq!(ops[0], "unshare cgroup ns");
+        assert!(
+            ops[1].starts_with("mount - on / type - flags 0x44000"),
+            "{}",
+            ops[1]
+        );
+        assert!(ops[2].contains("on /r type tmpfs"));
+        // system dirs: bind then read-only remount, symlink recreated
+        let usr_bind = index_of(&ops, "mount /usr on /r/usr");
+        assert!(ops[usr_bind + 1].starts_with("mount - on /r/usr"));
+        assert!(ops.contains(&"symlink /r/bin -> usr/bin".to_string()));
+        // /var created once, before /var/task
+        let var = index_of(&ops, "mkdir /r/var 755");
+        let task = index_of(&ops, "mkdir /r/var/task 755");
+        assert!(var < task);
+        assert_eq!(
+            ops.iter()
+                .filter(|o| o.starts_with("mkdir /r/var "))
+                .count(),
+            1
+        );
+        assert!(ops
+            .iter()
+            .any(|o| o.starts_with("mount /data/code on /r/var/task")));
+        assert!(ops.contains(&"mkdir /r/opt 755".to_string()));
+        assert!(ops.contains(&"mkdir /r/var/runtime 755".to_string()));
+        assert!(ops
+            .iter()
+            .any(|o| o.contains("on /r/tmp type tmpfs") && o.ends_with("size=512m,mode=1777")));
+        assert!(ops.iter().any(|o| o.contains("proc on /r/proc type proc")));
+        assert!(ops.contains(&"mknod /r/dev/null 1:3".to_string()));
+        assert!(ops.contains(&"symlink /r/dev/fd -> /proc/self/fd".to_string()));
+        assert!(ops.iter().any(|o| o.contains("on /r/dev/shm type tmpfs")));
+        assert!(ops.contains(&"sethostname abc".to_string()));
+        let pivot = index_of(&ops, "pivot_root /r");
+        assert_eq!(pivot, ops.len() - 2);
+        assert!(ops[pivot + 1].starts_with("mount - on / type - flags"));
+        // nothing mounted after the pivot except the final remount
+        let dev = index_of(&ops, "on /r/dev type tmpfs");
+        let null = index_of(&ops, "mknod /r/dev/null");
+        assert!(dev < null);
+    }
+
+    #[test]
+    fn layers_one_is_bind_many_is_overlay_later_wins() {
+        let ops = plan(&["/l/a"], Some("/rt"));
+        assert!(ops.iter().any(|o| o.starts_with("mount /l/a on /r/opt")));
+        assert!(ops
+            .iter()
+            .any(|o| o.starts_with("mount /rt on /r/var/runtime")));
+        let ops = plan(&["/l/a", "/l/b", "/l/c"], None);
+        let o = &ops[index_of(&ops, "on /r/opt type overlay")];
+        assert!(o.ends_with("data lowerdir=/l/c:/l/b:/l/a"), "{o}");
+    }
+
+    #[test]
+    fn rejects_bad_inputs() {
+        assert!(overlay_lowerdir(&["/a:b".into(), "/c".into()]).is_err());
+        assert!(overlay_lowerdir(&["/a,b".into(), "/c".into()]).is_err());
+        let r = build(&PlanInput {
+            root: Path::new("/r"),
+            system_dirs: &[],
+            task_root: Path::new("/t"),
+            layers: &[],
+            runtime_dir: None,
+            tmp_size_mb: 0,
+            hostname: "h",
+        });
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn classify_skips_missing_and_keeps_symlinks() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let real = d.path().join("real");
+        std::fs::create_dir(&real).expect("mkdir");
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink("real", &link).expect("symlink");
+        let missing = d.path().join("missing");
+        let got = classify_system_dirs(&[real.clone(), link.clone(), missing]);
+        assert_eq!(
+            got,
+            vec![
+                SystemDir::Dir(real),
+                SystemDir::Symlink {
+                    path: link,
+                    target: "real".into()
+                }
+            ]
+        );
+    }
+}

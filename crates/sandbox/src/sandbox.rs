@@ -1,0 +1,506 @@
+//! [`Sandbox`]: one execution environment, host side.
+
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::OnceLock;
+
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+
+use crate::cgroup::{self, Limits, SandboxCgroup};
+use crate::child::{self, ChildCtx, ChildFds, STEP_READY};
+use crate::exec::ExecSpec;
+use crate::plan::{self, Op, PlanInput};
+use crate::{net, seccomp, HostConfig, SandboxConfig, SandboxError};
+
+/// How the runtime (or, when it never ran, the sandbox's pid 1) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Exited with this code.
+    Exited(i32),
+    /// Killed by this signal (SIGKILL = 9 for OOM kills and [`Sandbox::kill`]).
+    Signaled(i32),
+}
+
+/// One sandboxed process tree. Dropping it kills the tree and removes its cgroups.
+pub struct Sandbox {
+    id: String,
+    pid: i32,
+    go_w: Option<OwnedFd>,
+    report_r: OwnedFd,
+    status_r: OwnedFd,
+    stdout_r: Option<OwnedFd>,
+    stderr_r: Option<OwnedFd>,
+    cgroups: Box<dyn SandboxCgroup>,
+    ops: Vec<Op>,
+    started: bool,
+    exit: Option<ExitStatus>,
+    reaped: bool,
+    cleaned: bool,
+    final_oom: bool,
+    final_peak: Option<u64>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("id", &self.id)
+            .field("pid", &self.pid)
+            .field("started", &self.started)
+            .field("exit", &self.exit)
+            .finish_non_exhaustive()
+    }
+}
+
+fn last_cap() -> u32 {
+    static LAST: OnceLock<u32> = OnceLock::new();
+    *LAST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(63)
+    })
+}
+
+fn validate(cfg: &SandboxConfig) -> Result<(), SandboxError> {
+    let bad = |m: String| Err(SandboxError::InvalidConfig(m));
+    if cfg.id.is_empty()
+        || cfg.id.len() > 64
+        || !cfg
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return bad(format!(
+            "id must be 1-64 chars of [A-Za-z0-9_-]: {:?}",
+            cfg.id
+        ));
+    }
+    if cfg.uid == 0 || cfg.gid == 0 {
+        return bad("uid and gid must be unprivileged (non-zero)".into());
+    }
+    if cfg.memory_mb == 0 || cfg.pids_max == 0 {
+        return bad("memory_mb and pids_max must be positive".into());
+    }
+    if !cfg.cwd.starts_with('/') {
+        return bad(format!("cwd must be absolute: {:?}", cfg.cwd));
+    }
+    Ok(())
+}
+
+/// A CLOEXEC pipe whose ends are both ≥ 3 (so the child can dup2 onto 0..=2 safely).
+fn pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {
+    let (r, w) =
+        nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| SandboxError::io("pipe2", e.into()))?;
+    Ok((high(r)?, high(w)?))
+}
+
+fn high(fd: OwnedFd) -> Result<OwnedFd, SandboxError> {
+    if fd.as_raw_fd() >= 3 {
+        return Ok(fd);
+    }
+    let n = fcntl(fd.as_raw_fd(), FcntlArg::F_DUPFD_CLOEXEC(3))
+        .map_err(|e| SandboxError::io("fcntl dupfd", e.into()))?;
+    // SAFETY: F_DUPFD_CLOEXEC returned a fresh descriptor that nothing else owns.
+    Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(n) })
+}
+
+/// Reads one `(step, errno)` record; `None` on EOF.
+fn read_record(fd: RawFd) -> Result<Option<(i32, i32)>, SandboxError> {
+    let mut buf = [0u8; 8];
+    let mut got = 0;
+    while got < buf.len() {
+        match nix::unistd::read(fd, &mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(SandboxError::io("read child report", e.into())),
+        }
+    }
+    if got < buf.len() {
+        return Ok(None);
+    }
+    let step = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
+    let err = i32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]);
+    Ok(Some((step, err)))
+}
+
+fn write_byte(fd: &OwnedFd) -> Result<(), SandboxError> {
+    loop {
+        match nix::unistd::write(fd, &[1u8]) {
+            Ok(_) => return Ok(()),
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(SandboxError::io("write go byte", e.into())),
+        }
+    }
+}
+
+fn status_of(raw: i32) -> ExitStatus {
+    if libc::WIFSIGNALED(raw) {
+        ExitStatus::Signaled(libc::WTERMSIG(raw))
+    } else {
+        ExitStatus::Exited(libc::WEXITSTATUS(raw))
+    }
+}
+
+impl Sandbox {
+    /// Creates the cgroups, clones the child into new mount, pid, ipc, uts and net
+    /// namespaces and moves it into the cgroups. The child then assembles its root (mounts,
+    /// pivot_root, hostname, loopback up) concurrently with the caller and waits for
+    /// [`Sandbox::start`]. Setup errors surface from `start`.
+    pub fn prepare(cfg: &SandboxConfig, host: &HostConfig) -> Result<Sandbox, SandboxError> {
+        validate(cfg)?;
+        if !host.root_mountpoint.is_dir() {
+            std::fs::create_dir_all(&host.root_mountpoint)
+                .map_err(|e| SandboxError::io("create root mount point", e))?;
+        }
+        let system_dirs = plan::classify_system_dirs(&host.system_dirs);
+        let ops = plan::build(&PlanInput {
+            root: &host.root_mountpoint,
+            system_dirs: &system_dirs,
+            task_root: &cfg.task_root,
+            layers: &cfg.layers,
+            runtime_dir: cfg.runtime_dir.as_deref(),
+            tmp_size_mb: cfg.tmp_size_mb,
+            hostname: &cfg.id,
+        })?;
+        let exec = ExecSpec::new(&cfg.argv, &cfg.env, &cfg.cwd)?;
+        let filters = seccomp::programs()?;
+
+        let cgroups = cgroup::for_sandbox(host, &cfg.id);
+        let limits = Limits {
+            memory_mb: cfg.memory_mb,
+            cpu_millis: cfg.cpu_millis,
+            pids_max: cfg.pids_max,
+        };
+        if let Err(e) = cgroups.create(&limits) {
+            let _ = cgroups.remove();
+            return Err(e);
+        }
+
+        let pipes = (|| Ok::<_, SandboxError>((pipe()?, pipe()?, pipe()?, pipe()?, pipe()?)))();
+        let devnull = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .map_err(|e| SandboxError::io("open /dev/null", e))
+            .and_then(|f| high(f.into()));
+        let (
+            (
+                (go_r, go_w),
+                (report_r, report_w),
+                (status_r, status_w),
+                (out_r, out_w),
+                (err_r, err_w),
+            ),
+            devnull,
+        ) = match (pipes, devnull) {
+            (Ok(p), Ok(d)) => (p, d),
+            (Err(e), _) | (_, Err(e)) => {
+                let _ = cgroups.remove();
+                return Err(e);
+            }
+        };
+        let fds = ChildFds {
+            go_r: go_r.as_raw_fd(),
+            report_w: report_w.as_raw_fd(),
+            status_w: status_w.as_raw_fd(),
+            devnull: devnull.as_raw_fd(),
+            stdout_w: out_w.as_raw_fd(),
+            stderr_w: err_w.as_raw_fd(),
+        };
+        let ctx = ChildCtx {
+            ops: &ops,
+            exec: &exec,
+            seccomp: filters,
+            fds,
+            keep: fds.sorted(),
+            uid: cfg.uid,
+            gid: cfg.gid,
+            last_cap: last_cap(),
+        };
+        let flags = libc::CLONE_NEWNS
+            | libc::CLONE_NEWPID
+            | libc::CLONE_NEWIPC
+            | libc::CLONE_NEWUTS
+            | libc::CLONE_NEWNET
+            | libc::SIGCHLD;
+        // SAFETY: a fork-like raw clone (no new stack, no CLONE_VM). In the child we call
+        // only `child::run`, which is async-signal-safe and never returns; every input it
+        // reads (`ctx` and what it points to) was built above and is copied with the
+        // address space.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                flags as libc::c_long,
+                0usize,
+                0usize,
+                0usize,
+                0usize,
+            )
+        };
+        if ret == 0 {
+            // SAFETY: we are the freshly cloned child.
+            unsafe { child::run(&ctx) }
+        }
+        if ret < 0 {
+            let e = Errno::last();
+            let _ = cgroups.remove();
+            return Err(SandboxError::io("clone", e.into()));
+        }
+        drop((go_r, report_w, status_w, out_w, err_w, devnull));
+        drop(exec);
+        let sb = Sandbox {
+            id: cfg.id.clone(),
+            pid: ret as i32,
+            go_w: Some(go_w),
+            report_r,
+            status_r,
+            stdout_r: Some(out_r),
+            stderr_r: Some(err_r),
+            cgroups,
+            ops,
+            started: false,
+            exit: None,
+            reaped: false,
+            cleaned: false,
+            final_oom: false,
+            final_peak: None,
+        };
+        sb.cgroups.add_process(sb.pid)?; // on error, Drop kills the child and cleans up
+        if let Some(go) = &sb.go_w {
+            write_byte(go)?;
+        }
+        Ok(sb)
+    }
+
+    /// Waits for the child's setup to finish, then lets it drop privileges, install the
+    /// seccomp filter and exec `argv`. Returns once the exec succeeded (blocking; a few
+    /// milliseconds at most).
+    pub fn start(&mut self) -> Result<(), SandboxError> {
+        if self.started {
+            return Err(SandboxError::AlreadyStarted);
+        }
+        self.started = true;
+        let fd = self.report_r.as_raw_fd();
+        match read_record(fd)? {
+            None => return Err(SandboxError::ChildExited("setup")),
+            Some((STEP_READY, _)) => {}
+            Some((step, err)) => return Err(self.setup_error(step, err)),
+        }
+        let go = self.go_w.take().ok_or(SandboxError::AlreadyStarted)?;
+        write_byte(&go)?;
+        drop(go);
+        match read_record(fd)? {
+            None => Ok(()),
+            Some((step, err)) => Err(self.setup_error(step, err)),
+        }
+    }
+
+    fn setup_error(&self, step: i32, err: i32) -> SandboxError {
+        SandboxError::Setup {
+            step: child::step_name(step, &self.ops),
+            errno: Errno::from_raw(err),
+        }
+    }
+
+    /// Binds a TCP listener on `addr` inside the sandbox's network namespace (loopback is
+    /// brought up first). The listener is nonblocking; the host serves from it.
+    pub fn bind_tcp(&self, addr: SocketAddr) -> Result<TcpListener, SandboxError> {
+        if self.reaped || self.cleaned {
+            return Err(SandboxError::NotRunning);
+        }
+        net::bind_in_netns(self.pid, addr)
+    }
+
+    /// Read end of the runtime's stdout pipe (taken once).
+    pub fn stdout(&mut self) -> Option<OwnedFd> {
+        self.stdout_r.take()
+    }
+
+    /// Read end of the runtime's stderr pipe (taken once).
+    pub fn stderr(&mut self) -> Option<OwnedFd> {
+        self.stderr_r.take()
+    }
+
+    /// Freezes every process of the sandbox and waits until the kernel confirms.
+    pub fn freeze(&self) -> Result<(), SandboxError> {
+        if self.cleaned {
+            return Err(SandboxError::NotRunning);
+        }
+        self.cgroups.freeze()
+    }
+
+    pub fn thaw(&self) -> Result<(), SandboxError> {
+        if self.cleaned {
+            return Err(SandboxError::NotRunning);
+        }
+        self.cgroups.thaw()
+    }
+
+    /// Peak memory usage of the sandbox's cgroup (v1 `memory.max_usage_in_bytes`, v2
+    /// `memory.peak`). After [`Sandbox::kill`], the value recorded just before cleanup.
+    pub fn memory_peak_bytes(&self) -> Result<u64, SandboxError> {
+        if self.cleaned {
+            return self.final_peak.ok_or(SandboxError::NotRunning);
+        }
+        self.cgroups.memory_peak_bytes()
+    }
+
+    /// Whether the memory cgroup OOM-killed a process (still answers after `kill`).
+    pub fn oom_killed(&self) -> bool {
+        if self.cleaned {
+            return self.final_oom;
+        }
+        self.cgroups.oom_killed().unwrap_or(false)
+    }
+
+    /// SIGKILLs the whole tree (pid 1 of the namespace and everything in the cgroups),
+    /// reaps pid 1 and removes the cgroups. Idempotent.
+    pub fn kill(&mut self) -> Result<(), SandboxError> {
+        if self.cleaned {
+            return Ok(());
+        }
+        let pid = Pid::from_raw(self.pid);
+        if !self.reaped {
+            let _ = kill(pid, Signal::SIGKILL);
+        }
+        let _ = self.cgroups.kill_all();
+        // Frozen tasks only die once thawed (v1).
+        let _ = self.cgroups.thaw();
+        if !self.reaped {
+            loop {
+                match waitpid(pid, None) {
+                    Err(Errno::EINTR) => continue,
+                    Ok(ws) => {
+                        self.record_exit(ws);
+                        break;
+                    }
+                    Err(_) => {
+                        self.reaped = true;
+                        break;
+                    }
+                }
+            }
+        }
+        self.final_oom = self.cgroups.oom_killed().unwrap_or(false);
+        self.final_peak = self.cgroups.memory_peak_bytes().ok();
+        self.cleaned = true;
+        self.cgroups.remove()
+    }
+
+    fn record_exit(&mut self, ws: WaitStatus) {
+        let init = match ws {
+            WaitStatus::Exited(_, code) => ExitStatus::Exited(code),
+            WaitStatus::Signaled(_, sig, _) => ExitStatus::Signaled(sig as i32),
+            _ => return,
+        };
+        self.reaped = true;
+        // pid 1 reports the runtime's own status; without it (runtime never started, or
+        // pid 1 was killed) report pid 1's.
+        let mut buf = [0u8; 4];
+        let runtime = match nix::unistd::read(self.status_r.as_raw_fd(), &mut buf) {
+            Ok(4) => Some(status_of(i32::from_ne_bytes(buf))),
+            _ => None,
+        };
+        self.exit = Some(runtime.unwrap_or(init));
+    }
+
+    /// Whether the runtime has exited (and with what), without blocking.
+    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>, SandboxError> {
+        if self.exit.is_some() || self.reaped {
+            return Ok(self.exit);
+        }
+        match waitpid(Pid::from_raw(self.pid), Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => Ok(None),
+            Ok(ws) => {
+                self.record_exit(ws);
+                Ok(self.exit)
+            }
+            Err(Errno::EINTR) => Ok(None),
+            Err(e) => Err(SandboxError::io("waitpid", e.into())),
+        }
+    }
+
+    /// Host pid of the sandbox's pid 1.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The environment id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Err(e) = self.kill() {
+            tracing::warn!(id = %self.id, error = %e, "sandbox cleanup failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> SandboxConfig {
+        SandboxConfig {
+            id: "0123456789abcdef0123456789abcdef".into(),
+            task_root: "/tmp".into(),
+            layers: vec![],
+            runtime_dir: None,
+            tmp_size_mb: 16,
+            memory_mb: 128,
+            cpu_millis: 100,
+            pids_max: 64,
+            uid: 993,
+            gid: 993,
+            argv: vec!["/bin/true".into()],
+            env: vec![],
+            cwd: "/var/task".into(),
+        }
+    }
+
+    #[test]
+    fn validation() {
+        assert!(validate(&cfg()).is_ok());
+        assert!(validate(&SandboxConfig {
+            id: "../x".into(),
+            ..cfg()
+        })
+        .is_err());
+        assert!(validate(&SandboxConfig {
+            id: String::new(),
+            ..cfg()
+        })
+        .is_err());
+        assert!(validate(&SandboxConfig { uid: 0, ..cfg() }).is_err());
+        assert!(validate(&SandboxConfig {
+            memory_mb: 0,
+            ..cfg()
+        })
+        .is_err());
+        assert!(validate(&SandboxConfig {
+            cwd: "rel".into(),
+            ..cfg()
+        })
+        .is_err());
+    }
+
+    #[test]
+    fn sandbox_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Sandbox>();
+    }
+
+    #[test]
+    fn wait_status_decoding() {
+        assert_eq!(status_of(7 << 8), ExitStatus::Exited(7));
+        assert_eq!(status_of(9), ExitStatus::Signaled(9));
+    }
+}

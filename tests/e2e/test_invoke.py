@@ -1,0 +1,281 @@
+"""Invoke through boto3: bundled Python and Node.js runtimes, custom `bootstrap` runtimes,
+function errors, timeouts, crashes, warm reuse, concurrency, qualifiers and log tails."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import pytest
+
+from helpers import ROLE, create_function, expect_error, make_zip, uniq, wait_active
+
+PY_APP = '''
+import os, time
+COUNT = 0
+
+def handler(event, context):
+    global COUNT
+    COUNT += 1
+    print("hello from python", COUNT)
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("exit"):
+        os._exit(3)
+    if event.get("hog"):
+        blob = bytearray(event["hog"] * 1024 * 1024)
+        return len(blob)
+    tmp = "/tmp/marker"
+    first = not os.path.exists(tmp)
+    open(tmp, "a").write("x")
+    return {
+        "event": event,
+        "count": COUNT,
+        "first_tmp": first,
+        "pid_env": os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME"),
+        "function_name": context.function_name,
+        "version": context.function_version,
+        "arn": context.invoked_function_arn,
+        "memory": context.memory_limit_in_mb,
+        "request_id": context.aws_request_id,
+        "remaining": context.get_remaining_time_in_millis(),
+        "client_context": context.client_context.custom if context.client_context else None,
+        "handler_env": os.environ.get("_HANDLER"),
+        "region": os.environ.get("AWS_REGION"),
+        "task_root": os.environ.get("LAMBDA_TASK_ROOT"),
+        "runtime_api": os.environ.get("AWS_LAMBDA_RUNTIME_API"),
+        "my_var": os.environ.get("MY_VAR"),
+    }
+'''
+
+NODE_APP = '''
+let count = 0;
+exports.handler = async (event, context) => {
+  count += 1;
+  console.log("hello from node", count);
+  if (event.fail) { throw new TypeError("node asked to fail"); }
+  return { event, count, fn: context.functionName, rid: context.awsRequestId,
+           remaining: context.getRemainingTimeInMillis() };
+};
+exports.cb = (event, context, callback) => { callback(null, { cb: true, event }); };
+'''
+
+BOOTSTRAP = '''#!/usr/bin/python3.11
+import json, os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+while True:
+    with urllib.request.urlopen(api + "next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.loads(r.read())
+    body = json.dumps({"custom": True, "echo": event, "handler": os.environ.get("_HANDLER")}).encode()
+    urllib.request.urlopen(urllib.request.Request(api + rid + "/response", data=body, method="POST")).read()
+'''
+
+
+def executable_zip(files: dict) -> bytes:
+    """A zip whose entries are marked executable (mode 0755), as `zip` keeps them."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o100755 << 16
+            zf.writestr(info, text)
+    return buf.getvalue()
+
+
+def py_function(client, name=None, **kw):
+    name = name or uniq("py")
+    create_function(client, name, make_zip({"app.py": PY_APP}), Runtime="python3.11",
+                    Handler="app.handler", Timeout=kw.pop("Timeout", 5), **kw)
+    wait_active(client, name)
+    return name
+
+
+def invoke(client, name, event=None, **kw):
+    resp = client.invoke(FunctionName=name, Payload=json.dumps(event or {}).encode(), **kw)
+    body = resp["Payload"].read()
+    return resp, json.loads(body) if body else None
+
+
+def test_python_invoke_returns_result_and_context(lambda_client):
+    name = py_function(lambda_client, MemorySize=256, Environment={"Variables": {"MY_VAR": "v"}})
+    resp, out = invoke(lambda_client, name, {"a": 1})
+    assert resp["StatusCode"] == 200
+    assert "FunctionError" not in resp
+    assert resp["ExecutedVersion"] == "$LATEST"
+    assert out["event"] == {"a": 1}
+    assert out["function_name"] == name
+    assert out["version"] == "$LATEST"
+    assert out["arn"].endswith(f":function:{name}")
+    assert str(out["memory"]) == "256"
+    assert 0 < out["remaining"] <= 5000
+    assert out["handler_env"] == "app.handler"
+    assert out["region"] == "us-east-1"
+    assert out["task_root"] == "/var/task"
+    assert out["runtime_api"] == "127.0.0.1:9001"
+    assert out["my_var"] == "v"
+
+
+def test_warm_reuse_keeps_globals_and_tmp(lambda_client):
+    name = py_function(lambda_client)
+    _, first = invoke(lambda_client, name)
+    _, second = invoke(lambda_client, name)
+    assert first["count"] == 1 and first["first_tmp"] is True
+    assert second["count"] == 2 and second["first_tmp"] is False
+    assert first["pid_env"] == second["pid_env"]
+
+
+def test_function_error_is_200_with_unhandled(lambda_client):
+    name = py_function(lambda_client)
+    resp, out = invoke(lambda_client, name, {"fail": True})
+    assert resp["StatusCode"] == 200
+    assert resp["FunctionError"] == "Unhandled"
+    assert out["errorType"] == "ValueError"
+    assert out["errorMessage"] == "asked to fail"
+    assert isinstance(out["stackTrace"], list)
+    # The environment still serves.
+    resp, out = invoke(lambda_client, name, {"x": 1})
+    assert "FunctionError" not in resp
+
+
+def test_timeout_kills_and_next_invoke_works(lambda_client):
+    name = py_function(lambda_client, Timeout=1)
+    resp, out = invoke(lambda_client, name, {"sleep": 3})
+    assert resp["FunctionError"] == "Unhandled"
+    assert "Task timed out after 1.00 seconds" in out["errorMessage"]
+    resp, out = invoke(lambda_client, name, {"y": 2})
+    assert "FunctionError" not in resp and out["count"] == 1
+
+
+def test_runtime_exit_is_exit_error(lambda_client):
+    name = py_function(lambda_client)
+    resp, out = invoke(lambda_client, name, {"exit": True})
+    assert resp["FunctionError"] == "Unhandled"
+    assert out["errorType"] == "Runtime.ExitError"
+    resp, out = invoke(lambda_client, name, {})
+    assert "FunctionError" not in resp
+
+
+def test_out_of_memory(lambda_client):
+    name = py_function(lambda_client, MemorySize=128)
+    resp, out = invoke(lambda_client, name, {"hog": 400})
+    assert resp["FunctionError"] == "Unhandled"
+    assert out["errorType"] in ("Runtime.OutOfMemory", "Runtime.ExitError", "MemoryError"), out
+    resp, out = invoke(lambda_client, name, {})
+    assert "FunctionError" not in resp
+
+
+def test_log_tail_and_client_context(lambda_client):
+    name = py_function(lambda_client)
+    ctx = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+    resp, out = invoke(lambda_client, name, {"t": 1}, LogType="Tail", ClientContext=ctx)
+    assert out["client_context"] == {"k": "v"}
+    tail = base64.b64decode(resp["LogResult"]).decode()
+    rid = out["request_id"]
+    assert f"START RequestId: {rid} Version: $LATEST" in tail
+    assert "hello from python" in tail
+    assert f"END RequestId: {rid}" in tail
+    assert f"REPORT RequestId: {rid}\tDuration: " in tail
+    assert "Init Duration: " in tail
+
+
+def test_node_async_and_callback(lambda_client):
+    name = uniq("node")
+    create_function(lambda_client, name, make_zip({"index.js": NODE_APP}), Runtime="nodejs20.x",
+                    Handler="index.handler")
+    wait_active(lambda_client, name)
+    resp, out = invoke(lambda_client, name, {"n": 1})
+    assert out["event"] == {"n": 1} and out["fn"] == name and out["count"] == 1
+    resp, out = invoke(lambda_client, name, {"fail": True})
+    assert resp["FunctionError"] == "Unhandled" and out["errorType"] == "TypeError"
+    lambda_client.update_function_configuration(FunctionName=name, Handler="index.cb")
+    wait_active(lambda_client, name)
+    resp, out = invoke(lambda_client, name, {"m": 2})
+    assert out == {"cb": True, "event": {"m": 2}}
+
+
+def test_custom_bootstrap_runtime(lambda_client):
+    name = uniq("custom")
+    zip_bytes = executable_zip({"bootstrap": BOOTSTRAP})
+    create_function(lambda_client, name, zip_bytes, Runtime="provided.al2023", Handler="my.handler")
+    wait_active(lambda_client, name)
+    resp, out = invoke(lambda_client, name, {"q": 1})
+    assert out == {"custom": True, "echo": {"q": 1}, "handler": "my.handler"}
+
+
+def test_custom_runtime_without_usable_bootstrap(lambda_client):
+    for files in ({"bootstrap": BOOTSTRAP}, {"other.txt": "x"}):  # not executable / missing
+        name = uniq("noboot")
+        create_function(lambda_client, name, make_zip(files), Runtime="provided.al2023", Handler="h")
+        wait_active(lambda_client, name)
+        resp, out = invoke(lambda_client, name)
+        assert resp["FunctionError"] == "Unhandled"
+        assert out["errorType"] == "Runtime.InvalidEntrypoint", out
+
+
+def test_import_error_is_init_error(lambda_client):
+    name = uniq("bad")
+    create_function(lambda_client, name, make_zip({"app.py": "import does_not_exist\n"}),
+                    Runtime="python3.11", Handler="app.handler")
+    wait_active(lambda_client, name)
+    resp, out = invoke(lambda_client, name)
+    assert resp["FunctionError"] == "Unhandled"
+    assert out["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_concurrent_invokes_use_separate_environments(lambda_client):
+    name = py_function(lambda_client)
+    results = []
+
+    def call():
+        results.append(invoke(lambda_client, name, {"sleep": 1})[1])
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 3
+    assert len({r["pid_env"] for r in results if r}) == 3 or all(r is None for r in results)
+
+
+def test_qualifiers_and_alias_routing(lambda_client):
+    name = py_function(lambda_client)
+    v1 = lambda_client.publish_version(FunctionName=name)["Version"]
+    lambda_client.update_function_configuration(FunctionName=name, Environment={"Variables": {"MY_VAR": "two"}})
+    wait_active(lambda_client, name)
+    v2 = lambda_client.publish_version(FunctionName=name)["Version"]
+    resp, out = invoke(lambda_client, name, Qualifier=v1)
+    assert resp["ExecutedVersion"] == v1 and out["my_var"] is None and out["version"] == v1
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion=v1,
+                               RoutingConfig={"AdditionalVersionWeights": {v2: 0.5}})
+    seen = set()
+    for _ in range(30):
+        resp, out = invoke(lambda_client, name, Qualifier="live")
+        seen.add(resp["ExecutedVersion"])
+        assert out["arn"].endswith(f":{name}:live")
+    assert seen == {v1, v2}
+
+
+def test_dry_run_and_bad_payloads(lambda_client):
+    name = py_function(lambda_client)
+    resp = lambda_client.invoke(FunctionName=name, InvocationType="DryRun")
+    assert resp["StatusCode"] == 204
+    with expect_error(400, "InvalidRequestContentException"):
+        lambda_client.invoke(FunctionName=name, Payload=b"{not json")
+    with expect_error(413, "RequestTooLargeException"):
+        lambda_client.invoke(FunctionName=name, Payload=b"[" + b"1," * 3_200_000 + b"1]")
+    with expect_error(404, "ResourceNotFoundException"):
+        lambda_client.invoke(FunctionName=uniq("missing"), Payload=b"{}")
+
+
+def test_reserved_concurrency_zero_throttles(lambda_client):
+    name = py_function(lambda_client)
+    lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with expect_error(429, "TooManyRequestsException"):
+        lambda_client.invoke(FunctionName=name, Payload=b"{}")
