@@ -126,6 +126,14 @@ pub fn api() -> Router<AppState> {
 pub fn open() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            get(
+                |axum::extract::State(s): axum::extract::State<AppState>| async move {
+                    s.engine.metrics_text()
+                },
+            ),
+        )
         .route("/_stratus/code/{sha256}", get(code::download))
 }
 

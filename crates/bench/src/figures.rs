@@ -17,17 +17,17 @@ const ROUNDTRIPS: usize = 5_000;
 const CREATES: usize = 100;
 const THROUGHPUT_FOR: Duration = Duration::from_secs(3);
 
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+pub(crate) fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort_unstable();
     let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
     samples[i]
 }
 
-fn us(d: Duration) -> String {
+pub(crate) fn us(d: Duration) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6)
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
@@ -86,7 +86,11 @@ fn latencies(
     Ok(out)
 }
 
-fn throughput(addr: SocketAddr, request: &[u8], connections: usize) -> anyhow::Result<f64> {
+pub(crate) fn throughput(
+    addr: SocketAddr,
+    request: &[u8],
+    connections: usize,
+) -> anyhow::Result<f64> {
     let done = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..connections)
             .map(|_| {

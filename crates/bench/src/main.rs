@@ -1,11 +1,14 @@
 //! `stratus-bench`: starts the real server binary and measures it from the outside, each
 //! figure beside the lower bound measured in the same run on the same machine.
 //!
-//! Usage: `stratus-bench [PATH_TO_STRATUS]` (default `target/release/stratus`). Prints a
-//! markdown table for BENCHMARKS.md.
+//! Usage: `stratus-bench [PATH_TO_STRATUS [control|invoke]]` (default
+//! `target/release/stratus`, both parts). `noop-bootstrap` must sit beside the server binary.
+//! Prints markdown tables for BENCHMARKS.md.
 
 mod client;
+mod direct;
 mod figures;
+mod invoke_figures;
 mod server;
 
 use std::path::PathBuf;
@@ -16,5 +19,19 @@ fn main() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/release/stratus"));
     anyhow::ensure!(binary.is_file(), "no server binary at {}", binary.display());
-    figures::run(&binary)
+    let noop = binary.with_file_name("noop-bootstrap");
+    anyhow::ensure!(
+        noop.is_file(),
+        "no noop-bootstrap beside the server binary at {}",
+        noop.display()
+    );
+    match std::env::args().nth(2).as_deref() {
+        Some("control") => figures::run(&binary),
+        Some("invoke") => invoke_figures::run(&binary, &noop),
+        _ => {
+            figures::run(&binary)?;
+            println!();
+            invoke_figures::run(&binary, &noop)
+        }
+    }
 }

@@ -44,7 +44,12 @@ impl Control {
         written: Option<&Package>,
     ) -> Result<T> {
         let out = match out {
-            Ok(v) => tx.commit().await.internal().map(|()| v),
+            Ok(v) => tx.commit().await.internal().map(|()| {
+                self.inner
+                    .generation
+                    .fetch_add(1, std::sync::atomic::Ordering::Release);
+                v
+            }),
             Err(e) => {
                 drop(tx);
                 Err(e)

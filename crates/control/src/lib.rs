@@ -60,6 +60,9 @@ struct Inner {
     blobs: Arc<BlobStore>,
     code_urls: CodeUrlSigner,
     on_change: std::sync::OnceLock<ChangeHook>,
+    /// Bumped by every committed write; cached invoke targets of older generations are stale.
+    generation: std::sync::atomic::AtomicU64,
+    invoke_cache: resolve::InvokeCache,
 }
 
 impl std::fmt::Debug for Inner {
@@ -87,6 +90,8 @@ impl Control {
                 blobs,
                 code_urls,
                 on_change: std::sync::OnceLock::new(),
+                generation: std::sync::atomic::AtomicU64::new(0),
+                invoke_cache: resolve::InvokeCache::default(),
             }),
         }
     }

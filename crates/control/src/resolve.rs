@@ -86,14 +86,73 @@ pub struct InvokeTarget {
     pub reserved_concurrency: Option<i64>,
 }
 
+/// Invoke targets by (function name as given, qualifier as given), valid for one store
+/// generation. Keeps the store off the warm invoke path.
+#[derive(Debug, Default)]
+pub(crate) struct InvokeCache {
+    entries: std::sync::Mutex<std::collections::HashMap<(String, Option<String>), Cached>>,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    generation: u64,
+    primary: FunctionVersion,
+    /// The alias's additional version and its weight.
+    extra: Option<(FunctionVersion, f64)>,
+    invoked_arn: String,
+    reserved_concurrency: Option<i64>,
+}
+
+impl Cached {
+    fn pick(&self) -> InvokeTarget {
+        let version = match &self.extra {
+            Some((extra, weight)) if rand::random::<f64>() < *weight => extra.clone(),
+            _ => self.primary.clone(),
+        };
+        InvokeTarget {
+            version,
+            invoked_arn: self.invoked_arn.clone(),
+            reserved_concurrency: self.reserved_concurrency,
+        }
+    }
+}
+
 impl Control {
     /// Resolves an Invoke's function and qualifier to the version that runs. An alias with
     /// weighted routing sends each invocation to its additional version with that weight.
+    /// Answers from memory while nothing has been written since the last lookup.
     pub async fn resolve_invoke(
         &self,
         name: &str,
         qualifier: Option<&str>,
     ) -> Result<InvokeTarget> {
+        let generation = self
+            .inner
+            .generation
+            .load(std::sync::atomic::Ordering::Acquire);
+        let key = (name.to_owned(), qualifier.map(str::to_owned));
+        if let Ok(entries) = self.inner.invoke_cache.entries.lock() {
+            if let Some(c) = entries.get(&key).filter(|c| c.generation == generation) {
+                return Ok(c.pick());
+            }
+        }
+        let cached = self.lookup_invoke(name, qualifier, generation).await?;
+        let target = cached.pick();
+        if let Ok(mut entries) = self.inner.invoke_cache.entries.lock() {
+            if entries.len() > 10_000 {
+                entries.clear();
+            }
+            entries.insert(key, cached);
+        }
+        Ok(target)
+    }
+
+    async fn lookup_invoke(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+        generation: u64,
+    ) -> Result<Cached> {
         let r = FunctionRef::parse(name, qualifier, self.scope())?;
         let store = self.store();
         let not_found = || {
@@ -105,14 +164,16 @@ impl Control {
             .await
             .internal()?
             .ok_or_else(not_found)?;
-        let (version, invoked_arn) = match &r.qualifier {
-            None => (Version::Latest, self.scope().function_arn(&r.name)),
+        let (primary, extra, invoked_arn) = match &r.qualifier {
+            None => (Version::Latest, None, self.scope().function_arn(&r.name)),
             Some(Qualifier::Latest) => (
                 Version::Latest,
+                None,
                 self.scope().qualified_arn(&r.name, "$LATEST"),
             ),
             Some(Qualifier::Version(n)) => (
                 Version::Published(*n),
+                None,
                 self.scope().qualified_arn(&r.name, &n.to_string()),
             ),
             Some(Qualifier::Alias(a)) => {
@@ -121,27 +182,42 @@ impl Control {
                     .await
                     .internal()?
                     .ok_or_else(not_found)?;
-                let mut label = alias.function_version.clone();
-                if let Some((extra, weight)) = alias
+                let primary = Version::try_from(alias.function_version.clone())
+                    .map_err(|_| LambdaError::internal())?;
+                let extra = match alias
                     .routing_config
                     .as_ref()
                     .and_then(|rc| rc.additional_version_weights.iter().next())
                 {
-                    if rand::random::<f64>() < *weight {
-                        label = extra.clone();
-                    }
-                }
-                let v = Version::try_from(label).map_err(|_| LambdaError::internal())?;
-                (v, self.scope().qualified_arn(&r.name, a))
+                    Some((v, w)) => Some((
+                        Version::try_from(v.clone()).map_err(|_| LambdaError::internal())?,
+                        *w,
+                    )),
+                    None => None,
+                };
+                (primary, extra, self.scope().qualified_arn(&r.name, a))
             }
         };
-        let version = store
-            .version(&r.name, version)
+        let primary = store
+            .version(&r.name, primary)
             .await
             .internal()?
             .ok_or_else(not_found)?;
-        Ok(InvokeTarget {
-            version,
+        let extra = match extra {
+            Some((v, w)) => Some((
+                store
+                    .version(&r.name, v)
+                    .await
+                    .internal()?
+                    .ok_or_else(not_found)?,
+                w,
+            )),
+            None => None,
+        };
+        Ok(Cached {
+            generation,
+            primary,
+            extra,
             invoked_arn,
             reserved_concurrency: row.reserved_concurrency,
         })

@@ -45,6 +45,8 @@ pub struct Environment {
     pub pending_init: Option<Duration>,
     /// When it last finished an invocation.
     pub idle_since: Instant,
+    /// Whether its cgroup is frozen right now.
+    pub frozen: bool,
     pub(crate) sandbox: Sandbox,
     pub(crate) api: RuntimeApi,
     pub(crate) output: Capture,
@@ -139,10 +141,19 @@ impl Environment {
             runtime_init,
             pending_init: Some(sandbox_setup + runtime_init),
             idle_since: Instant::now(),
+            frozen: false,
             sandbox,
             api,
             output,
         }))
+    }
+
+    /// Stops the environment for good, on the current (blocking) thread.
+    pub fn destroy_blocking(mut self) {
+        self.api.shutdown();
+        if let Err(e) = self.sandbox.kill() {
+            tracing::warn!(env = %self.id, error = %e, "environment did not die cleanly");
+        }
     }
 
     /// Stops the environment for good (the blocking kill runs off the async workers).

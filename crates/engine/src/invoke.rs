@@ -75,7 +75,9 @@ fn trace_id() -> String {
 impl Engine {
     /// Runs one invocation synchronously.
     pub async fn invoke(&self, req: InvokeRequest) -> Result<InvokeResponse, EngineError> {
-        let _slot = self.admit(&req.function.function_name, req.reserved_concurrency)?;
+        let _slot = self
+            .admit(&req.function.function_name, req.reserved_concurrency)
+            .inspect_err(|_| self.inner.metrics.throttled())?;
         let f = &req.function;
         let key = PoolKey {
             function: f.function_name.clone(),
@@ -94,6 +96,9 @@ impl Engine {
             }
             None => match self.cold_start(f, &request_id).await? {
                 Created::Ready(env) => {
+                    self.inner
+                        .metrics
+                        .cold_start(env.sandbox_setup, env.runtime_init);
                     log.push((
                         chrono::Utc::now().timestamp_millis(),
                         platform::init_start(
@@ -167,19 +172,13 @@ impl Engine {
         ));
         self.inner.logs.append(&group, &env.log_stream, &log);
         let function_error = !matches!(ended, Ended::Ok(_));
+        self.inner.metrics.invoked(function_error);
         if matches!(ended, Ended::Broken(..)) {
             env.destroy();
         } else {
-            match env.sandbox.freeze() {
-                Ok(()) => {
-                    env.idle_since = Instant::now();
-                    self.inner.pool.put(key, env);
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot freeze environment; destroying it");
-                    env.destroy();
-                }
-            }
+            // Back to the pool; the reaper freezes it once it has been idle a moment.
+            env.idle_since = Instant::now();
+            self.inner.pool.put(key, env);
         }
         tracing::info!(function = %f.function_name, version = %f.version, request_id = %request_id,
             duration_us = duration.as_micros() as u64, function_error, "invoke finished");

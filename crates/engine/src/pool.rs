@@ -56,6 +56,24 @@ impl Pool {
             .collect()
     }
 
+    /// Removes unfrozen environments idle for longer than `after`, to be frozen and put back.
+    pub fn to_freeze(&self, after: Duration) -> Vec<(PoolKey, Environment)> {
+        let Ok(mut idle) = self.idle.lock() else {
+            return Vec::new();
+        };
+        let now = Instant::now();
+        let mut out = Vec::new();
+        for (key, envs) in idle.iter_mut() {
+            let (cold, keep): (Vec<_>, Vec<_>) = envs
+                .drain(..)
+                .partition(|e| !e.frozen && now.duration_since(e.idle_since) > after);
+            *envs = keep;
+            out.extend(cold.into_iter().map(|e| (key.clone(), e)));
+        }
+        idle.retain(|_, v| !v.is_empty());
+        out
+    }
+
     /// Removes environments idle for longer than `ttl`, for destruction.
     pub fn expired(&self, ttl: Duration) -> Vec<Environment> {
         let Ok(mut idle) = self.idle.lock() else {

@@ -81,7 +81,11 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     let runtime_dir = args.data_dir.join("runtimes");
     stratus_runtimes::install(&runtime_dir)
         .with_context(|| format!("installing bundled runtimes into {}", runtime_dir.display()))?;
-    let host = stratus_sandbox::HostConfig::detect();
+    let mut host = stratus_sandbox::HostConfig::detect();
+    // Sandboxes of this server live under their own cgroup parent, named after the data
+    // dir: several servers can share a host, and the start-up sweep below only removes what
+    // an earlier run of this same server left behind.
+    host.cgroup_parent = format!("stratus/{}", instance_id(&args.data_dir));
     let stale = stratus_sandbox::cleanup_stale_cgroups(&host);
     if stale > 0 {
         tracing::info!(stale, "removed sandboxes left by an earlier run");
@@ -138,6 +142,15 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stratus server stopped");
     Ok(())
+}
+
+/// A stable short id for a data dir (its canonical path hashed).
+fn instance_id(data_dir: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let path = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut h);
+    format!("{:016x}", h.finish())
 }
 
 async fn shutdown_signal() {

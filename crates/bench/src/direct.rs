@@ -1,0 +1,130 @@
+//! Lower bounds: the runtime driven directly through the Runtime API, without the platform
+//! (no HTTP front, no SigV4, no sandbox) — the same `RuntimeApi` the engine uses, served on
+//! loopback in this process, with the runtime started as a plain child process.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use stratus_runtime_api::{Invocation, Limits, RuntimeApi};
+
+/// A runtime process attached to an in-process Runtime API.
+pub struct Direct {
+    api: RuntimeApi,
+    child: Child,
+    /// Spawn until the runtime's first `/next`.
+    pub init: Duration,
+}
+
+impl Drop for Direct {
+    fn drop(&mut self) {
+        self.api.shutdown();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Direct {
+    /// Starts `argv` with `env` against a fresh Runtime API and waits for its first `/next`.
+    pub async fn start(argv: &[String], env: &[(String, String)]) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let api = RuntimeApi::serve(listener, Limits::default())?;
+        let started = Instant::now();
+        let child = Command::new(&argv[0])
+            .args(&argv[1..])
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        tokio::time::timeout(Duration::from_secs(20), api.ready())
+            .await
+            .map_err(|_| anyhow::anyhow!("runtime did not reach /next"))?
+            .map_err(|e| anyhow::anyhow!("runtime init failed: {e:?}"))?;
+        Ok(Self {
+            init: started.elapsed(),
+            api,
+            child,
+        })
+    }
+
+    /// Times `n` invocations of `{}`.
+    pub async fn latencies(&self, n: usize) -> anyhow::Result<Vec<Duration>> {
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n + 100 {
+            let inv = Invocation {
+                request_id: format!("00000000-0000-0000-0000-{i:012}"),
+                deadline_ms: chrono::Utc::now().timestamp_millis() as u64 + 10_000,
+                invoked_function_arn: "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
+                trace_id: "Root=1-00000000-000000000000000000000000;Sampled=0".into(),
+                client_context: None,
+                cognito_identity: None,
+                payload: bytes::Bytes::from_static(b"{}"),
+            };
+            let t = Instant::now();
+            self.api
+                .invoke(inv)
+                .await
+                .map_err(|e| anyhow::anyhow!("direct invoke: {e}"))?;
+            if i >= 100 {
+                out.push(t.elapsed());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Argv and environment of the bundled Python runtime, run from `runtime_dir` on `task_root`.
+pub fn python(
+    runtime_dir: &Path,
+    task_root: &Path,
+) -> anyhow::Result<(Vec<String>, Vec<(String, String)>)> {
+    stratus_runtimes::install(runtime_dir)?;
+    let stratus_runtimes::Launch::Bundled(spec) = stratus_runtimes::launch_for("python3.11")?
+    else {
+        anyhow::bail!("python3.11 is not a bundled runtime");
+    };
+    let rd = runtime_dir.display().to_string();
+    let argv = spec
+        .argv
+        .iter()
+        .map(|a| a.replace("/var/runtime", &rd))
+        .collect();
+    let mut env: Vec<(String, String)> = spec
+        .env
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.replace("/var/runtime", &rd)
+                    .replace("/var/task", &task_root.display().to_string()),
+            )
+        })
+        .collect();
+    env.extend([
+        (
+            "LAMBDA_TASK_ROOT".to_string(),
+            task_root.display().to_string(),
+        ),
+        ("LAMBDA_RUNTIME_DIR".to_string(), rd),
+        ("_HANDLER".to_string(), "app.handler".to_string()),
+        ("AWS_LAMBDA_FUNCTION_NAME".to_string(), "bench".to_string()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_string(),
+            "1769".to_string(),
+        ),
+        (
+            "AWS_LAMBDA_FUNCTION_VERSION".to_string(),
+            "$LATEST".to_string(),
+        ),
+        (
+            "PATH".to_string(),
+            "/usr/local/bin:/usr/bin:/bin".to_string(),
+        ),
+    ]);
+    Ok((argv, env))
+}

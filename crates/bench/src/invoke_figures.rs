@@ -1,0 +1,245 @@
+//! Invoke-path figures (design §4): warm latency and throughput, cold starts split into
+//! sandbox setup and runtime init, each beside the runtime driven directly.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+use crate::client::{plain_get, signed, Conn};
+use crate::direct::{self, Direct};
+use crate::figures::{ms, percentile, throughput, us};
+use crate::server::Server;
+
+const WARM: usize = 2_000;
+const COLD: usize = 20;
+const MEMORY_MB: u32 = 1769; // one vCPU
+
+fn zip_files(files: &[(&str, &[u8], u32)]) -> anyhow::Result<Vec<u8>> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes, mode) in files {
+        w.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default().unix_permissions(*mode),
+        )?;
+        w.write_all(bytes)?;
+    }
+    Ok(w.finish()?.into_inner())
+}
+
+fn create(
+    conn: &mut Conn,
+    addr: SocketAddr,
+    name: &str,
+    runtime: &str,
+    handler: &str,
+    zip: &[u8],
+) -> anyhow::Result<()> {
+    let body = serde_json::json!({
+        "FunctionName": name, "Runtime": runtime, "Handler": handler, "MemorySize": MEMORY_MB, "Timeout": 30,
+        "Role": "arn:aws:iam::123456789012:role/bench",
+        "Code": {"ZipFile": base64::engine::general_purpose::STANDARD.encode(zip)},
+    })
+    .to_string();
+    let status = conn.roundtrip(&signed(
+        addr,
+        "POST",
+        "/2015-03-31/functions",
+        body.as_bytes(),
+    ))?;
+    anyhow::ensure!(
+        status == 201,
+        "create {name}: {}",
+        String::from_utf8_lossy(conn.body())
+    );
+    Ok(())
+}
+
+fn metric(conn: &mut Conn, addr: SocketAddr, name: &str) -> anyhow::Result<u64> {
+    conn.roundtrip(&plain_get(addr, "/metrics"))?;
+    let text = String::from_utf8_lossy(conn.body()).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+        .ok_or_else(|| anyhow::anyhow!("metric {name} missing"))
+}
+
+struct Row {
+    label: String,
+    warm: Vec<Duration>,
+    tput1: f64,
+    tput4: f64,
+    cold: Vec<Duration>,
+    setup: Vec<Duration>,
+    init: Vec<Duration>,
+}
+
+fn measure(addr: SocketAddr, name: &str, label: &str) -> anyhow::Result<Row> {
+    let mut conn = Conn::open(addr)?;
+    let path = format!("/2015-03-31/functions/{name}/invocations");
+    let req = signed(addr, "POST", &path, b"{}");
+    let status = conn.roundtrip(&req)?;
+    anyhow::ensure!(
+        status == 200,
+        "invoke {name}: {}",
+        String::from_utf8_lossy(conn.body())
+    );
+    let mut warm = Vec::with_capacity(WARM);
+    for _ in 0..WARM {
+        let t = Instant::now();
+        conn.roundtrip(&req)?;
+        warm.push(t.elapsed());
+    }
+    let tput1 = throughput(addr, &req, 1)?;
+    throughput(addr, &req, 4)?; // let the pool grow to four environments
+    let tput4 = throughput(addr, &req, 4)?;
+
+    let (mut cold, mut setup, mut init) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..COLD {
+        // A configuration change retires the environments: the next invoke is cold.
+        let body = format!(r#"{{"Description":"cold {i}"}}"#);
+        let update = signed(
+            addr,
+            "PUT",
+            &format!("/2015-03-31/functions/{name}/configuration"),
+            body.as_bytes(),
+        );
+        anyhow::ensure!(conn.roundtrip(&update)? == 200, "update {name}");
+        let s0 = metric(
+            &mut conn,
+            addr,
+            "stratus_cold_start_sandbox_setup_microseconds_total",
+        )?;
+        let i0 = metric(
+            &mut conn,
+            addr,
+            "stratus_cold_start_runtime_init_microseconds_total",
+        )?;
+        let t = Instant::now();
+        anyhow::ensure!(conn.roundtrip(&req)? == 200, "cold invoke {name}");
+        cold.push(t.elapsed());
+        let s1 = metric(
+            &mut conn,
+            addr,
+            "stratus_cold_start_sandbox_setup_microseconds_total",
+        )?;
+        let i1 = metric(
+            &mut conn,
+            addr,
+            "stratus_cold_start_runtime_init_microseconds_total",
+        )?;
+        setup.push(Duration::from_micros(s1 - s0));
+        init.push(Duration::from_micros(i1 - i0));
+    }
+    Ok(Row {
+        label: label.to_owned(),
+        warm,
+        tput1,
+        tput4,
+        cold,
+        setup,
+        init,
+    })
+}
+
+/// Runs the invoke benchmark against the server binary; `noop` is the no-op bootstrap.
+pub fn run(binary: &Path, noop: &Path) -> anyhow::Result<()> {
+    let noop_bytes = std::fs::read(noop)?;
+    let (server, _) = Server::start(binary)?;
+    let addr = server.addr;
+    let mut conn = Conn::open(addr)?;
+    create(
+        &mut conn,
+        addr,
+        "noop-provided",
+        "provided.al2023",
+        "noop",
+        &zip_files(&[("bootstrap", &noop_bytes, 0o755)])?,
+    )?;
+    create(
+        &mut conn,
+        addr,
+        "noop-python",
+        "python3.11",
+        "app.handler",
+        &zip_files(&[(
+            "app.py",
+            b"def handler(event, context):\n    return {}\n",
+            0o644,
+        )])?,
+    )?;
+    let rows = [
+        measure(addr, "noop-provided", "no-op `provided` (Rust bootstrap)")?,
+        measure(addr, "noop-python", "no-op Python 3.11")?,
+    ];
+
+    // Lower bounds: the same runtimes driven directly.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let task_root = tempfile::tempdir()?;
+    std::fs::write(
+        task_root.path().join("app.py"),
+        "def handler(event, context):\n    return {}\n",
+    )?;
+    std::fs::set_permissions(task_root.path(), std::fs::Permissions::from_mode(0o755))?;
+    let runtime_dir = tempfile::tempdir()?;
+    let (py_argv, py_env) = direct::python(runtime_dir.path(), task_root.path())?;
+    let noop_argv = vec![noop.display().to_string()];
+    let (mut direct_rows, mut direct_init) = (Vec::new(), Vec::new());
+    for (argv, env) in [(noop_argv, Vec::new()), (py_argv, py_env)] {
+        let (lat, inits) = rt.block_on(async {
+            let mut inits = Vec::new();
+            for _ in 0..COLD - 1 {
+                inits.push(Direct::start(&argv, &env).await?.init);
+            }
+            let d = Direct::start(&argv, &env).await?;
+            inits.push(d.init);
+            anyhow::Ok((d.latencies(WARM).await?, inits))
+        })?;
+        direct_rows.push(lat);
+        direct_init.push(inits);
+    }
+
+    println!("Functions run with MemorySize {MEMORY_MB} (one vCPU). Client: one keep-alive connection per concurrent caller.\n");
+    println!(
+        "| warm invoke | p50 | p99 | req/s c=1 | req/s c=4 | runtime driven directly p50 | p99 |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (row, direct) in rows.iter().zip(direct_rows.iter_mut()) {
+        let mut warm = row.warm.clone();
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {} | {} |",
+            row.label,
+            us(percentile(&mut warm, 0.5)),
+            us(percentile(&mut warm, 0.99)),
+            row.tput1,
+            row.tput4,
+            us(percentile(direct, 0.5)),
+            us(percentile(direct, 0.99)),
+        );
+    }
+    println!();
+    println!("| cold start ({COLD} runs) | invoke p50 | invoke p99 | sandbox setup p50 | p99 | runtime init p50 | p99 | runtime started directly to first `/next` p50 |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (row, inits) in rows.iter().zip(direct_init.iter_mut()) {
+        let (mut cold, mut setup, mut init) =
+            (row.cold.clone(), row.setup.clone(), row.init.clone());
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.label,
+            ms(percentile(&mut cold, 0.5)),
+            ms(percentile(&mut cold, 0.99)),
+            ms(percentile(&mut setup, 0.5)),
+            ms(percentile(&mut setup, 0.99)),
+            ms(percentile(&mut init, 0.5)),
+            ms(percentile(&mut init, 0.99)),
+            ms(percentile(inits, 0.5)),
+        );
+    }
+    drop(server);
+    Ok(())
+}
