@@ -557,3 +557,46 @@ class AwsCli:
         p = self.run(*args, **kw)
         assert p.returncode != 0, f"aws {' '.join(map(str, args))} unexpectedly succeeded:\n{p.stdout}"
         return p
+
+
+# --------------------------------------------------------------------------- invoke helpers (sandbox/lifecycle/logs suites)
+
+
+def exec_zip(files: dict, executable: Iterable[str] = ("bootstrap",)) -> bytes:
+    """A zip whose entries named in `executable` have mode 0755 (others 0644)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in files.items():
+            if isinstance(content, str):
+                content = content.encode()
+            zi = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            mode = 0o755 if name in executable else 0o644
+            zi.external_attr = (stat.S_IFREG | mode) << 16
+            zf.writestr(zi, content)
+    return buf.getvalue()
+
+
+def invoke_json(client, name: str, event=None, **kw):
+    """Invoke synchronously; returns (response dict, decoded JSON payload or None)."""
+    resp = client.invoke(FunctionName=name, Payload=json.dumps(event if event is not None else {}).encode(), **kw)
+    body = resp["Payload"].read()
+    return resp, (json.loads(body) if body else None)
+
+
+def log_tail(resp) -> str:
+    """The decoded X-Amz-Log-Result of an Invoke response ('' if absent)."""
+    lr = resp.get("LogResult")
+    return base64.b64decode(lr).decode(errors="replace") if lr else ""
+
+
+def make_logs_client(server: StratusServer):
+    """A boto3 CloudWatch Logs client for the server's endpoint."""
+    return boto3.session.Session().client(
+        "logs",
+        endpoint_url=server.endpoint,
+        region_name=REGION,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        config=Config(retries={"max_attempts": 1}, read_timeout=60, connect_timeout=10),
+    )
