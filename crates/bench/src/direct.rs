@@ -79,10 +79,10 @@ impl Direct {
 }
 
 /// A command line and its environment.
-pub type Command = (Vec<String>, Vec<(String, String)>);
+pub type Launch = (Vec<String>, Vec<(String, String)>);
 
 /// Argv and environment of the bundled Python runtime, run from `runtime_dir` on `task_root`.
-pub fn python(runtime_dir: &Path, task_root: &Path) -> anyhow::Result<Command> {
+pub fn python(runtime_dir: &Path, task_root: &Path) -> anyhow::Result<Launch> {
     stratus_runtimes::install(runtime_dir)?;
     let stratus_runtimes::Launch::Bundled(spec) = stratus_runtimes::launch_for("python3.11")?
     else {
