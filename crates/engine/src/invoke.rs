@@ -254,7 +254,14 @@ impl Engine {
             other => other?,
         };
         tracing::debug!(function = %f.function_name, request_id, env = %id, "cold start");
-        Environment::create(id, stream, cfg, &self.inner.config.host).await
+        let created = Environment::create(id, stream, cfg, &self.inner.config.host).await?;
+        if let Created::Ready(env) = &created {
+            let share = crate::cpu_millis_for(f.settings.memory_size, self.inner.config.cpus);
+            env.sandbox
+                .set_cpu_millis(share)
+                .map_err(|e| EngineError::Sandbox(e.to_string()))?;
+        }
+        Ok(created)
     }
 
     fn stream_name(&self, f: &FunctionVersion, env_id: &str) -> String {

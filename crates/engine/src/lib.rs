@@ -38,6 +38,11 @@ const FREEZE_AFTER: Duration = Duration::from_millis(100);
 /// One vCPU per this many MB of memory, as in Lambda.
 const MB_PER_VCPU: u64 = 1769;
 
+/// The CPU share (thousandths of a CPU) a function of `memory_mb` runs with.
+pub(crate) fn cpu_millis_for(memory_mb: u32, cpus: u32) -> u32 {
+    (u64::from(memory_mb) * 1000 / MB_PER_VCPU).clamp(50, u64::from(cpus) * 1000) as u32
+}
+
 /// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -190,8 +195,6 @@ impl Engine {
                 runtime_env: &runtime_env,
             },
         );
-        let cpu_millis = (u64::from(s.memory_size) * 1000 / MB_PER_VCPU)
-            .clamp(50, u64::from(self.inner.config.cpus) * 1000);
         Ok(SandboxConfig {
             id: id.to_owned(),
             task_root,
@@ -199,7 +202,9 @@ impl Engine {
             runtime_dir,
             tmp_size_mb: s.ephemeral_storage,
             memory_mb: s.memory_size,
-            cpu_millis: cpu_millis as u32,
+            // Initialise with every CPU, as Lambda boosts init; `Environment::create` applies
+            // the memory-proportional share once the runtime is ready.
+            cpu_millis: self.inner.config.cpus * 1000,
             pids_max: 1024,
             uid: self.inner.config.uid,
             gid: self.inner.config.gid,
@@ -215,4 +220,15 @@ impl Engine {
 fn invoke_future_is_send(e: &Engine, r: InvokeRequest) {
     fn send<T: Send>(_: T) {}
     send(e.invoke(r));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cpu_share_follows_memory() {
+        assert_eq!(super::cpu_millis_for(1769, 2), 1000);
+        assert_eq!(super::cpu_millis_for(128, 2), 72);
+        assert_eq!(super::cpu_millis_for(10240, 2), 2000);
+        assert_eq!(super::cpu_millis_for(1, 2), 50);
+    }
 }

@@ -326,6 +326,15 @@ impl Sandbox {
         self.stderr_r.take()
     }
 
+    /// Changes the CPU quota in thousandths of a CPU (0 = unlimited); Lambda-style, an
+    /// environment may initialise with more CPU than it invokes with.
+    pub fn set_cpu_millis(&self, cpu_millis: u32) -> Result<(), SandboxError> {
+        if self.cleaned {
+            return Err(SandboxError::NotRunning);
+        }
+        self.cgroups.set_cpu_millis(cpu_millis)
+    }
+
     /// Freezes every process of the sandbox and waits until the kernel confirms.
     pub fn freeze(&self) -> Result<(), SandboxError> {
         if self.cleaned {

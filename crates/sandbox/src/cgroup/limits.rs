@@ -20,8 +20,12 @@ impl Limits {
 
     /// Quota per [`CPU_PERIOD_US`]; `None` = unlimited (`cpu_millis == 0`).
     pub(crate) fn cpu_quota_us(&self) -> Option<u64> {
-        (self.cpu_millis > 0)
-            .then(|| (u64::from(self.cpu_millis) * CPU_PERIOD_US / 1000).max(MIN_QUOTA_US))
+        Self::quota_for(self.cpu_millis)
+    }
+
+    /// The CFS quota per period for `cpu_millis` thousandths of a CPU (None = unlimited).
+    pub(crate) fn quota_for(cpu_millis: u32) -> Option<u64> {
+        (cpu_millis > 0).then(|| (u64::from(cpu_millis) * CPU_PERIOD_US / 1000).max(MIN_QUOTA_US))
     }
 }
 

@@ -30,6 +30,8 @@ pub(crate) trait SandboxCgroup: Send + Sync {
     fn create(&self, limits: &Limits) -> Result<(), SandboxError>;
     /// Moves a process into every controller.
     fn add_process(&self, pid: i32) -> Result<(), SandboxError>;
+    /// Changes the CPU quota (0 = unlimited), e.g. after an initialisation boost.
+    fn set_cpu_millis(&self, cpu_millis: u32) -> Result<(), SandboxError>;
     /// Freezes and waits until the kernel reports the cgroup frozen.
     fn freeze(&self) -> Result<(), SandboxError>;
     fn thaw(&self) -> Result<(), SandboxError>;

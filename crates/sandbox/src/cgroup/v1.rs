@@ -83,6 +83,11 @@ impl SandboxCgroup for CgroupV1 {
         self.write(&self.pids, "pids.max", &limits.pids_max.to_string())
     }
 
+    fn set_cpu_millis(&self, cpu_millis: u32) -> Result<(), SandboxError> {
+        let quota = Limits::quota_for(cpu_millis).map_or("-1".to_string(), |q| q.to_string());
+        self.write(&self.cpu, "cpu.cfs_quota_us", &quota)
+    }
+
     fn add_process(&self, pid: i32) -> Result<(), SandboxError> {
         let pid = pid.to_string();
         for d in self.dirs() {

@@ -93,6 +93,11 @@ impl SandboxCgroup for CgroupV2 {
         self.write("pids.max", &limits.pids_max.to_string())
     }
 
+    fn set_cpu_millis(&self, cpu_millis: u32) -> Result<(), SandboxError> {
+        let quota = Limits::quota_for(cpu_millis).map_or("max".to_string(), |q| q.to_string());
+        self.write("cpu.max", &format!("{quota} {CPU_PERIOD_US}"))
+    }
+
     fn add_process(&self, pid: i32) -> Result<(), SandboxError> {
         self.write("cgroup.procs", &pid.to_string())
     }
