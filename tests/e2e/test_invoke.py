@@ -279,3 +279,23 @@ def test_reserved_concurrency_zero_throttles(lambda_client):
     lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     with expect_error(429, "TooManyRequestsException"):
         lambda_client.invoke(FunctionName=name, Payload=b"{}")
+
+
+def test_response_over_6mb_is_function_error(lambda_client):
+    name = uniq("big")
+    create_function(lambda_client, name, make_zip({"app.py": "def handler(e, c):\n    return 'x' * (7 * 1024 * 1024)\n"}),
+                    Runtime="python3.11", Handler="app.handler", MemorySize=512)
+    wait_active(lambda_client, name)
+    resp, out = invoke(lambda_client, name)
+    assert resp["FunctionError"] == "Unhandled"
+    assert out["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_missing_handler_is_handler_not_found(lambda_client):
+    name = uniq("nohandler")
+    create_function(lambda_client, name, make_zip({"app.py": "x = 1\n"}), Runtime="python3.11",
+                    Handler="app.handler")
+    wait_active(lambda_client, name)
+    resp, out = invoke(lambda_client, name)
+    assert resp["FunctionError"] == "Unhandled"
+    assert out["errorType"] == "Runtime.HandlerNotFound"
