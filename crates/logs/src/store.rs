@@ -11,6 +11,12 @@ use std::sync::RwLock;
 
 use serde::{Deserialize, Serialize};
 
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
 /// Most events kept in memory per stream; older ones are dropped first.
 pub const MAX_EVENTS_PER_STREAM: usize = 100_000;
 
@@ -186,18 +192,17 @@ impl LogStore {
         }
     }
 
-    /// Sets a group's retention (None = never expire); unknown groups are created.
-    pub fn set_retention(&self, group: &str, days: Option<u32>) {
-        if let Ok(mut groups) = self.groups.write() {
-            let now = now_ms();
-            groups
-                .entry(group.to_owned())
-                .or_insert_with(|| Group {
-                    creation_time: now,
-                    retention_days: None,
-                    streams: BTreeMap::new(),
-                })
-                .retention_days = days;
+    /// Sets a group's retention (None = never expire); false if the group does not exist.
+    pub fn set_retention(&self, group: &str, days: Option<u32>) -> bool {
+        let Ok(mut groups) = self.groups.write() else {
+            return false;
+        };
+        match groups.get_mut(group) {
+            Some(g) => {
+                g.retention_days = days;
+                true
+            }
+            None => false,
         }
     }
 

@@ -58,6 +58,17 @@ pub fn is_logs_request(headers: &HeaderMap) -> bool {
         .is_some_and(|t| t.starts_with("Logs_20140328."))
 }
 
+fn retention(found: bool) -> Response {
+    if found {
+        reply(StatusCode::OK, &json!({}))
+    } else {
+        error(
+            "ResourceNotFoundException",
+            "The specified log group does not exist.",
+        )
+    }
+}
+
 pub async fn dispatch(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(op) = headers
         .get("x-amz-target")
@@ -125,13 +136,22 @@ pub async fn dispatch(State(s): State<AppState>, headers: HeaderMap, body: Bytes
             },
         ),
         "PutRetentionPolicy" => {
-            logs.set_retention(group, input.retention_in_days);
-            return reply(StatusCode::OK, &json!({}));
+            let Some(days) = input
+                .retention_in_days
+                .filter(|d| stratus_logs::store::RETENTION_DAYS.contains(d))
+            else {
+                return error(
+                    "InvalidParameterException",
+                    &format!(
+                        "1 validation error detected: Value '{}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {:?}",
+                        input.retention_in_days.map_or("null".to_owned(), |d| d.to_string()),
+                        stratus_logs::store::RETENTION_DAYS
+                    ),
+                );
+            };
+            return retention(logs.set_retention(group, Some(days)));
         }
-        "DeleteRetentionPolicy" => {
-            logs.set_retention(group, None);
-            return reply(StatusCode::OK, &json!({}));
-        }
+        "DeleteRetentionPolicy" => return retention(logs.set_retention(group, None)),
         "DeleteLogGroup" => {
             return if logs.delete_group(group) {
                 reply(StatusCode::OK, &json!({}))
