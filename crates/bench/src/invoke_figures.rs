@@ -107,6 +107,9 @@ fn measure(addr: SocketAddr, name: &str, label: &str) -> anyhow::Result<Row> {
             body.as_bytes(),
         );
         anyhow::ensure!(conn.roundtrip(&update)? == 200, "update {name}");
+        // Let the retired environments finish dying, so teardown does not share the CPUs
+        // with the cold start being measured.
+        std::thread::sleep(Duration::from_millis(300));
         let s0 = metric(
             &mut conn,
             addr,

@@ -10,12 +10,11 @@ with the event and a context object, post the result or the error.
 /var/runtime) locate the function code and this runtime.
 """
 
-import decimal
-import http.client
 import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
@@ -161,28 +160,86 @@ def log_error(error):
 # --- Runtime API client -------------------------------------------------------------
 
 
+class _Headers(dict):
+    """Response headers, looked up case-insensitively."""
+
+    def get(self, name, default=None):
+        return dict.get(self, name.lower(), default)
+
+    def __getitem__(self, name):
+        return dict.__getitem__(self, name.lower())
+
+
 class RuntimeClient:
-    """Keep-alive HTTP/1.1 client for the Runtime API."""
+    """Keep-alive HTTP/1.1 client for the Runtime API, on a plain socket.
+
+    http.client would import the email and ssl packages: about 30 ms of every cold start.
+    The Runtime API is one loopback peer speaking plain HTTP/1.1, so a socket suffices.
+    """
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
         self._host = host or address
         self._port = int(port) if port else 80
-        self._conn = None
+        self._sock = None
+        self._file = None
+
+    def _close(self):
+        if self._sock is not None:
+            try:
+                self._file.close()
+                self._sock.close()
+            except OSError:
+                pass
+        self._sock = None
+        self._file = None
+
+    def _read_body(self, headers):
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            parts = []
+            while True:
+                size = int(self._file.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self._file.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(parts)
+                parts.append(self._file.read(size))
+                self._file.readline()
+        return self._file.read(int(headers.get("content-length", "0")))
 
     def _request(self, method, path, body=None, headers=None):
+        head = ["%s %s%s HTTP/1.1\r\nHost: %s:%d\r\n" % (method, API_BASE, path, self._host, self._port)]
+        for name, value in (headers or {}).items():
+            head.append("%s: %s\r\n" % (name, value))
+        if body is not None:
+            head.append("Content-Length: %d\r\n" % len(body))
+        head.append("\r\n")
+        message = "".join(head).encode("utf-8") + (body or b"")
         for attempt in (0, 1):
-            if self._conn is None:
-                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=None)
             try:
-                self._conn.request(method, API_BASE + path, body=body, headers=headers or {})
-                resp = self._conn.getresponse()
-                data = resp.read()
-                return resp.status, resp.headers, data
-            except (ConnectionError, http.client.HTTPException):
+                if self._sock is None:
+                    self._sock = socket.create_connection((self._host, self._port))
+                    self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self._file = self._sock.makefile("rb")
+                self._sock.sendall(message)
+                status_line = self._file.readline()
+                if not status_line:
+                    raise ConnectionError("Runtime API closed the connection")
+                status = int(status_line.split()[1])
+                response_headers = _Headers()
+                while True:
+                    line = self._file.readline()
+                    if line in (b"\r\n", b"\n", b""):
+                        break
+                    name, _, value = line.decode("utf-8", "replace").partition(":")
+                    response_headers[name.strip().lower()] = value.strip()
+                data = self._read_body(response_headers)
+                if response_headers.get("connection", "").lower() == "close":
+                    self._close()
+                return status, response_headers, data
+            except (OSError, ValueError, IndexError):
                 # A kept-alive connection the server closed: reconnect once.
-                self._conn.close()
-                self._conn = None
+                self._close()
                 if attempt == 1:
                     raise
         raise RuntimeError("unreachable")
@@ -407,6 +464,8 @@ def describe_exception(request_id):
 
 
 def _json_default(value):
+    import decimal  # only results that json cannot encode get here
+
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
