@@ -74,6 +74,7 @@ impl Environment {
         let started = Instant::now();
         let mut sandbox =
             Sandbox::prepare(&cfg, host).map_err(|e| EngineError::Sandbox(e.to_string()))?;
+        let prepared = started.elapsed();
         let listener = sandbox
             .bind_tcp(RUNTIME_API)
             .map_err(|e| EngineError::Sandbox(e.to_string()))?;
@@ -104,6 +105,7 @@ impl Environment {
             Err(e) => return Err(EngineError::Sandbox(e.to_string())),
         }
         let sandbox_setup = started.elapsed();
+        tracing::debug!(env = %id, prepare_us = prepared.as_micros() as u64, total_us = sandbox_setup.as_micros() as u64, "sandbox set up");
         let init_started = Instant::now();
         let failure = tokio::select! {
             r = tokio::time::timeout(INIT_TIMEOUT, api.ready()) => match r {
