@@ -75,8 +75,20 @@ impl Server {
             .context("no VmRSS")
     }
 
-    /// Stops the server (SIGKILL: measurements do not need a graceful stop).
+    /// Stops the server gracefully (SIGTERM), so it destroys its execution environments;
+    /// SIGKILL only if it has not exited within five seconds.
     pub fn stop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -140,10 +140,18 @@ impl Engine {
         }
     }
 
-    /// Destroys every idle environment (shutdown).
-    pub fn shutdown(&self) {
-        for env in self.inner.pool.expired(Duration::ZERO) {
-            env.destroy();
+    /// Destroys every idle environment and waits until they are gone (shutdown: processes
+    /// left behind would outlive the server).
+    pub async fn shutdown(&self) {
+        let envs = self.inner.pool.expired(Duration::ZERO);
+        let done = tokio::task::spawn_blocking(move || {
+            for env in envs {
+                env.destroy_blocking();
+            }
+        })
+        .await;
+        if done.is_err() {
+            tracing::warn!("environments may have outlived shutdown");
         }
     }
 

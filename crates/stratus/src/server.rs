@@ -138,7 +138,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
-    engine.shutdown();
+    engine.shutdown().await;
     store.close().await;
     tracing::info!("stratus server stopped");
     Ok(())
