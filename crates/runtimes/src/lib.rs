@@ -12,7 +12,7 @@ mod install;
 mod registry;
 
 pub use install::{install, ASSETS};
-pub use registry::{common_env, launch_for, Launch, RuntimeSpec, UnknownRuntime};
+pub use registry::{common_env, launch_for, offered, Launch, RuntimeSpec, UnknownRuntime};
 
 /// Where the runtime directory is mounted inside a sandbox (`$LAMBDA_RUNTIME_DIR`).
 pub const RUNTIME_DIR: &str = "/var/runtime";

@@ -44,6 +44,17 @@ pub struct UnknownRuntime {
     pub reason: String,
 }
 
+/// Every runtime identifier this host can serve: the custom runtimes, each `python3.X` with
+/// an interpreter in the system directories, and `nodejsNN.x` for the system `node`.
+pub fn offered() -> Vec<String> {
+    let candidates = ["provided", "provided.al2", "provided.al2023"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain((8..=14).map(|minor| format!("python3.{minor}")))
+        .chain((14..=30).map(|major| format!("nodejs{major}.x")));
+    candidates.filter(|id| launch_for(id).is_ok()).collect()
+}
+
 /// Says how to start functions of `runtime` on this host.
 pub fn launch_for(runtime: &str) -> Result<Launch, UnknownRuntime> {
     resolve(runtime, &SystemHost)
@@ -275,5 +286,19 @@ mod tests {
         for r in ["java21", "ruby3.3", "", "python2.7", "dotnet8"] {
             assert!(resolve(r, &host()).is_err(), "{r}");
         }
+    }
+}
+
+#[cfg(test)]
+mod offered_tests {
+    #[test]
+    fn offered_runtimes_all_launch() {
+        let offered = super::offered();
+        assert!(offered.iter().any(|r| r == "provided.al2023"));
+        for r in &offered {
+            assert!(super::launch_for(r).is_ok(), "{r}");
+        }
+        let python = std::path::Path::new("/usr/bin/python3.11").is_file();
+        assert_eq!(offered.iter().any(|r| r == "python3.11"), python);
     }
 }

@@ -2,7 +2,6 @@
 
 mod config;
 mod credentials;
-mod runtimes;
 mod server;
 
 use clap::{Parser, Subcommand};

@@ -16,7 +16,7 @@ use stratus_store::Store;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::ServerArgs;
-use crate::{credentials, runtimes};
+use crate::credentials;
 
 /// Runs the server to completion.
 pub fn run(args: ServerArgs) -> anyhow::Result<()> {
@@ -47,7 +47,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     );
     let mut url_key = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut url_key);
-    let runtimes = runtimes::detect();
+    let runtimes = stratus_runtimes::offered();
     let control = Control::new(
         Config {
             scope: Scope {
