@@ -4,12 +4,14 @@
 //! acknowledged writes, so appends are not fsynced; a crash may lose the last lines.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
 use serde::{Deserialize, Serialize};
+
+use crate::persist;
 
 /// The retention periods CloudWatch Logs accepts, in days.
 pub const RETENTION_DAYS: &[u32] = &[
@@ -35,7 +37,6 @@ pub struct Event {
 pub(crate) struct Stream {
     pub creation_time: i64,
     pub events: VecDeque<Event>,
-    file: Option<File>,
 }
 
 pub(crate) struct Group {
@@ -49,6 +50,22 @@ pub struct LogStore {
     dir: PathBuf,
     default_retention_days: Option<u32>,
     pub(crate) groups: RwLock<BTreeMap<String, Group>>,
+    /// Appends to disk happen on the persister thread, off the invoke path.
+    persister: std::sync::Mutex<std::sync::mpsc::Sender<persist::Job>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for LogStore {
+    fn drop(&mut self) {
+        // Closing the channel ends the persister once it has written everything queued.
+        let (closed, _) = std::sync::mpsc::channel();
+        if let Ok(mut tx) = self.persister.lock() {
+            *tx = closed;
+        }
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for LogStore {
@@ -123,16 +140,18 @@ impl LogStore {
                     Stream {
                         creation_time,
                         events,
-                        file: None,
                     },
                 );
             }
             groups.insert(gname, group);
         }
+        let (tx, writer) = persist::start()?;
         Ok(Self {
             dir: dir.to_owned(),
             default_retention_days,
             groups: RwLock::new(groups),
+            persister: std::sync::Mutex::new(tx),
+            writer: Some(writer),
         })
     }
 
@@ -157,19 +176,15 @@ impl LogStore {
             .or_insert_with(|| Stream {
                 creation_time: now,
                 events: VecDeque::new(),
-                file: None,
             });
-        let mut text = String::new();
+        let mut fresh = Vec::with_capacity(lines.len());
         for (ts, msg) in lines {
             let e = Event {
                 timestamp: *ts,
                 message: msg.clone(),
                 ingestion_time: now,
             };
-            if let Ok(json) = serde_json::to_string(&e) {
-                text.push_str(&json);
-                text.push('\n');
-            }
+            fresh.push(e.clone());
             s.events.push_back(e);
         }
         while s.events.len() > MAX_EVENTS_PER_STREAM
@@ -177,17 +192,17 @@ impl LogStore {
         {
             s.events.pop_front();
         }
-        if s.file.is_none() {
-            let gdir = self.dir.join(hex_name(group));
-            let path = gdir.join(format!("{}.jsonl", hex_name(stream)));
-            s.file = fs::create_dir_all(&gdir)
-                .and_then(|()| OpenOptions::new().create(true).append(true).open(&path))
-                .map_err(|e| tracing::warn!(error = %e, path = %path.display(), "cannot persist log stream"))
-                .ok();
-        }
-        if let Some(f) = s.file.as_mut() {
-            if let Err(e) = f.write_all(text.as_bytes()) {
-                tracing::warn!(error = %e, group, stream, "cannot persist log lines");
+        let path = self
+            .dir
+            .join(hex_name(group))
+            .join(format!("{}.jsonl", hex_name(stream)));
+        self.persist(persist::Job::Append(path, fresh));
+    }
+
+    fn persist(&self, job: persist::Job) {
+        if let Ok(tx) = self.persister.lock() {
+            if tx.send(job).is_err() {
+                tracing::warn!("log persister gone; lines kept in memory only");
             }
         }
     }
@@ -213,7 +228,7 @@ impl LogStore {
             .write()
             .map(|mut g| g.remove(group).is_some())
             .unwrap_or(false);
-        let _ = fs::remove_dir_all(self.dir.join(hex_name(group)));
+        self.persist(persist::Job::RemoveDir(self.dir.join(hex_name(group))));
         existed
     }
 }
