@@ -418,8 +418,6 @@ def test_tmp_is_bounded_by_ephemeral_storage(lambda_client, canary):
     assert "FunctionError" not in resp and out["error"] is None and out["written_mb"] == 300, out
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: /tmp is a tmpfs, so its pages count against the "
-                   "function's memory cgroup; Lambda's /tmp is disk. Fix: a disk-backed, size-limited /tmp.")
 def test_tmp_is_not_charged_to_function_memory(lambda_client, canary):
     # On AWS /tmp is disk, not memory: a 128 MB function can fill its 512 MB /tmp and gets
     # ENOSPC, not an out-of-memory kill.

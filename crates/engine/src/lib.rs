@@ -15,6 +15,7 @@ mod invoke;
 mod metrics;
 mod packages;
 mod pool;
+mod tmp_images;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -52,6 +53,8 @@ pub struct EngineConfig {
     pub packages_dir: PathBuf,
     /// Where the bundled runtimes are installed.
     pub runtime_dir: PathBuf,
+    /// Where `/tmp` filesystem images are made.
+    pub tmp_images_dir: PathBuf,
     /// How long an idle environment is kept.
     pub idle_ttl: Duration,
     /// Account-wide concurrent invocations.
@@ -80,11 +83,14 @@ struct Inner {
     pool: pool::Pool,
     running: Arc<Mutex<admission::Running>>,
     metrics: metrics::Metrics,
+    tmp_images: Option<Arc<tmp_images::TmpImages>>,
 }
 
 impl Engine {
     /// An engine over the blob store and log store; starts the idle reaper.
     pub fn new(config: EngineConfig, blobs: Arc<BlobStore>, logs: Arc<LogStore>) -> Self {
+        let tmp_images =
+            tmp_images::TmpImages::new(config.tmp_images_dir.clone(), config.uid, config.gid);
         let engine = Self {
             inner: Arc::new(Inner {
                 packages: packages::Packages::new(config.packages_dir.clone(), blobs),
@@ -93,6 +99,7 @@ impl Engine {
                 pool: pool::Pool::default(),
                 running: Arc::default(),
                 metrics: metrics::Metrics::default(),
+                tmp_images,
             }),
         };
         let weak = Arc::downgrade(&engine.inner);
@@ -195,6 +202,10 @@ impl Engine {
                 (vec![boot.to_owned()], Vec::new(), None)
             }
         };
+        let tmp_image = match &self.inner.tmp_images {
+            Some(images) => Some(images.take(s.ephemeral_storage).await?),
+            None => None,
+        };
         let env = env_vars::build(
             f,
             &env_vars::EnvContext {
@@ -209,6 +220,7 @@ impl Engine {
             layers,
             runtime_dir,
             tmp_size_mb: s.ephemeral_storage,
+            tmp_image,
             memory_mb: s.memory_size,
             // Initialise with every CPU, as Lambda boosts init; `Environment::create` applies
             // the memory-proportional share once the runtime is ready.

@@ -18,8 +18,12 @@ pub struct SandboxConfig {
     pub layers: Vec<PathBuf>,
     /// Host dir with the bundled bootstrap, mounted read-only at `/var/runtime`.
     pub runtime_dir: Option<PathBuf>,
-    /// Size of the `/tmp` tmpfs in MiB (≥ 1).
+    /// Size of the `/tmp` tmpfs in MiB (≥ 1), when no `tmp_image` is given.
     pub tmp_size_mb: u32,
+    /// A filesystem image (ext4) to mount at `/tmp` through a loop device instead of a
+    /// tmpfs: disk-backed, so not charged to the function's memory. The file is unlinked
+    /// once attached.
+    pub tmp_image: Option<PathBuf>,
     /// Memory limit in MiB, no swap.
     pub memory_mb: u32,
     /// CPU quota in thousandths of a CPU; 0 = unlimited. The caller computes and caps it.

@@ -32,6 +32,7 @@ mod child;
 mod config;
 mod error;
 mod exec;
+mod loopdev;
 mod net;
 mod plan;
 mod sandbox;

@@ -129,6 +129,8 @@ pub(crate) struct PlanInput<'a> {
     pub layers: &'a [PathBuf],
     pub runtime_dir: Option<&'a Path>,
     pub tmp_size_mb: u32,
+    /// A block device holding the /tmp filesystem (ext4), instead of a tmpfs.
+    pub tmp_device: Option<&'a Path>,
     pub hostname: &'a str,
 }
 
@@ -296,14 +298,25 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Vec<Op>, SandboxError> {
 
     let tmp = Path::new("/tmp");
     b.mkdir_all(tmp, 0o1777)?;
-    let tmp_data = format!("size={}m,mode=1777", input.tmp_size_mb);
-    b.mount(
-        Some(b"tmpfs"),
-        tmp,
-        Some("tmpfs"),
-        libc::MS_NOSUID | libc::MS_NODEV,
-        Some(&tmp_data),
-    )?;
+    match input.tmp_device {
+        Some(dev) => b.mount(
+            Some(dev.as_os_str().as_bytes()),
+            tmp,
+            Some("ext4"),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            None,
+        )?,
+        None => {
+            let tmp_data = format!("size={}m,mode=1777", input.tmp_size_mb);
+            b.mount(
+                Some(b"tmpfs"),
+                tmp,
+                Some("tmpfs"),
+                libc::MS_NOSUID | libc::MS_NODEV,
+                Some(&tmp_data),
+            )?;
+        }
+    }
 
     let proc_ = Path::new("/proc");
     b.mkdir_all(proc_, 0o555)?;
@@ -393,6 +406,7 @@ mod tests {
             layers: &layers,
             runtime_dir: runtime.map(Path::new),
             tmp_size_mb: 512,
+            tmp_device: None,
             hostname: "abc",
         })
         .expect("plan")
@@ -476,6 +490,7 @@ mod tests {
             layers: &[],
             runtime_dir: None,
             tmp_size_mb: 0,
+            tmp_device: None,
             hostname: "h",
         });
         assert!(r.is_err());

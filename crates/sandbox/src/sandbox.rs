@@ -14,7 +14,7 @@ use crate::cgroup::{self, Limits, SandboxCgroup};
 use crate::child::{self, ChildCtx, ChildFds, STEP_READY};
 use crate::exec::ExecSpec;
 use crate::plan::{self, Op, PlanInput};
-use crate::{net, seccomp, HostConfig, SandboxConfig, SandboxError};
+use crate::{loopdev, net, seccomp, HostConfig, SandboxConfig, SandboxError};
 
 /// How the runtime (or, when it never ran, the sandbox's pid 1) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,8 @@ pub struct Sandbox {
     stderr_r: Option<OwnedFd>,
     cgroups: Box<dyn SandboxCgroup>,
     ops: Vec<Op>,
+    /// Holds the /tmp loop device open until the child has mounted it (auto-clear).
+    tmp_loop: Option<std::fs::File>,
     started: bool,
     exit: Option<ExitStatus>,
     reaped: bool,
@@ -158,6 +160,15 @@ impl Sandbox {
                 .map_err(|e| SandboxError::io("create root mount point", e))?;
         }
         let system_dirs = plan::classify_system_dirs(&host.system_dirs);
+        let (tmp_device, tmp_loop) = match &cfg.tmp_image {
+            Some(image) => {
+                let (dev, handle) = loopdev::attach(image)?;
+                // The loop device holds the file open; the name is no longer needed.
+                let _ = std::fs::remove_file(image);
+                (Some(dev), Some(handle))
+            }
+            None => (None, None),
+        };
         let ops = plan::build(&PlanInput {
             root: &host.root_mountpoint,
             system_dirs: &system_dirs,
@@ -165,6 +176,7 @@ impl Sandbox {
             layers: &cfg.layers,
             runtime_dir: cfg.runtime_dir.as_deref(),
             tmp_size_mb: cfg.tmp_size_mb,
+            tmp_device: tmp_device.as_deref(),
             hostname: &cfg.id,
         })?;
         let exec = ExecSpec::new(&cfg.argv, &cfg.env, &cfg.cwd)?;
@@ -269,6 +281,7 @@ impl Sandbox {
             cleaned: false,
             final_oom: false,
             final_peak: None,
+            tmp_loop,
         };
         sb.cgroups.add_process(sb.pid)?; // on error, Drop kills the child and cleans up
         if let Some(go) = &sb.go_w {
@@ -294,6 +307,8 @@ impl Sandbox {
         let go = self.go_w.take().ok_or(SandboxError::AlreadyStarted)?;
         write_byte(&go)?;
         drop(go);
+        // Setup (including the /tmp mount) is done: the mount now keeps the loop device.
+        self.tmp_loop = None;
         match read_record(fd)? {
             None => Ok(()),
             Some((step, err)) => Err(self.setup_error(step, err)),
@@ -464,6 +479,7 @@ mod tests {
             layers: vec![],
             runtime_dir: None,
             tmp_size_mb: 16,
+            tmp_image: None,
             memory_mb: 128,
             cpu_millis: 100,
             pids_max: 64,

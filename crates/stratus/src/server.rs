@@ -96,6 +96,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         stratus_engine::EngineConfig {
             region: args.region.clone(),
             packages_dir: args.data_dir.join("packages"),
+            tmp_images_dir: args.data_dir.join("tmp-images"),
             runtime_dir,
             idle_ttl: std::time::Duration::from_secs(args.idle_ttl_secs),
             account_concurrency: Limits::default().concurrent_executions as usize,

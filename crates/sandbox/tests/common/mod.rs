@@ -54,6 +54,7 @@ pub fn config(task_root: &Path, argv: &[&str]) -> SandboxConfig {
         layers: vec![],
         runtime_dir: None,
         tmp_size_mb: 16,
+        tmp_image: None,
         memory_mb: 128,
         cpu_millis: 1000,
         pids_max: 64,

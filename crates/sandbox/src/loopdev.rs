@@ -1,0 +1,128 @@
+//! Loop devices: a filesystem image file becomes a block device the sandbox mounts at /tmp.
+//!
+//! A disk-backed /tmp, unlike a tmpfs, is not charged to the function's memory cgroup, and
+//! its size is the image's. The device is configured with `LO_FLAGS_AUTOCLEAR`, so it
+//! detaches by itself when the sandbox's mount (the last user) goes away; the image file can
+//! be unlinked as soon as it is attached, so nothing is left on disk after a crash.
+
+use std::fs::OpenOptions;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use crate::SandboxError;
+
+const LOOP_CTL_GET_FREE: libc::c_ulong = 0x4C82;
+const LOOP_CONFIGURE: libc::c_ulong = 0x4C0A;
+const LO_FLAGS_AUTOCLEAR: u32 = 4;
+
+/// `struct loop_info64` from linux/loop.h.
+#[repr(C)]
+struct LoopInfo64 {
+    lo_device: u64,
+    lo_inode: u64,
+    lo_rdevice: u64,
+    lo_offset: u64,
+    lo_sizelimit: u64,
+    lo_number: u32,
+    lo_encrypt_type: u32,
+    lo_encrypt_key_size: u32,
+    lo_flags: u32,
+    lo_file_name: [u8; 64],
+    lo_crypt_name: [u8; 64],
+    lo_encrypt_key: [u8; 32],
+    lo_init: [u64; 2],
+}
+
+/// `struct loop_config` from linux/loop.h.
+#[repr(C)]
+struct LoopConfig {
+    fd: u32,
+    block_size: u32,
+    info: LoopInfo64,
+    reserved: [u64; 8],
+}
+
+fn io(op: &'static str) -> impl FnOnce(std::io::Error) -> SandboxError {
+    move |e| SandboxError::io(op, e)
+}
+
+/// Attaches `image` to a free loop device (auto-clearing) and returns the device path and an
+/// open handle. Auto-clear detaches the device at its last close while unmounted, so the
+/// handle must be kept until the sandbox has mounted it.
+pub(crate) fn attach(image: &Path) -> Result<(PathBuf, std::fs::File), SandboxError> {
+    let control = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/loop-control")
+        .map_err(io("open /dev/loop-control"))?;
+    let backing = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(image)
+        .map_err(io("open tmp image"))?;
+    // Another process may take the free device between GET_FREE and CONFIGURE: retry.
+    for _ in 0..16 {
+        // SAFETY: LOOP_CTL_GET_FREE takes no argument and returns a device number or -1.
+        let n = unsafe { libc::ioctl(control.as_raw_fd(), LOOP_CTL_GET_FREE) };
+        if n < 0 {
+            return Err(io("LOOP_CTL_GET_FREE")(std::io::Error::last_os_error()));
+        }
+        let path = PathBuf::from(format!("/dev/loop{n}"));
+        let dev = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io("open loop device"))?;
+        let config = LoopConfig {
+            fd: backing.as_raw_fd() as u32,
+            block_size: 0,
+            info: LoopInfo64 {
+                lo_device: 0,
+                lo_inode: 0,
+                lo_rdevice: 0,
+                lo_offset: 0,
+                lo_sizelimit: 0,
+                lo_number: 0,
+                lo_encrypt_type: 0,
+                lo_encrypt_key_size: 0,
+                lo_flags: LO_FLAGS_AUTOCLEAR,
+                lo_file_name: [0; 64],
+                lo_crypt_name: [0; 64],
+                lo_encrypt_key: [0; 32],
+                lo_init: [0; 2],
+            },
+            reserved: [0; 8],
+        };
+        // SAFETY: LOOP_CONFIGURE reads one `struct loop_config`, which `config` is, laid out
+        // as the kernel's (repr(C), same field order and sizes); it lives across the call.
+        let r = unsafe {
+            libc::ioctl(
+                dev.as_raw_fd(),
+                LOOP_CONFIGURE,
+                &config as *const LoopConfig,
+            )
+        };
+        if r == 0 {
+            return Ok((path, dev));
+        }
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EBUSY) {
+            return Err(io("LOOP_CONFIGURE")(err));
+        }
+    }
+    Err(SandboxError::io(
+        "LOOP_CONFIGURE",
+        std::io::Error::other("no free loop device after 16 tries"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_match_the_kernel() {
+        assert_eq!(std::mem::size_of::<LoopInfo64>(), 232);
+        assert_eq!(std::mem::size_of::<LoopConfig>(), 304);
+    }
+}
