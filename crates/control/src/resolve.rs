@@ -78,8 +78,8 @@ impl Control {
 /// What an Invoke resolves to.
 #[derive(Debug, Clone)]
 pub struct InvokeTarget {
-    /// The version that runs.
-    pub version: FunctionVersion,
+    /// The version that runs (shared with the cache: no copy per invoke).
+    pub version: std::sync::Arc<FunctionVersion>,
     /// The ARN as invoked (qualified by the alias or version named).
     pub invoked_arn: String,
     /// The function's reserved concurrency.
@@ -96,9 +96,9 @@ pub(crate) struct InvokeCache {
 #[derive(Debug, Clone)]
 struct Cached {
     generation: u64,
-    primary: FunctionVersion,
+    primary: std::sync::Arc<FunctionVersion>,
     /// The alias's additional version and its weight.
-    extra: Option<(FunctionVersion, f64)>,
+    extra: Option<(std::sync::Arc<FunctionVersion>, f64)>,
     invoked_arn: String,
     reserved_concurrency: Option<i64>,
 }
@@ -106,8 +106,10 @@ struct Cached {
 impl Cached {
     fn pick(&self) -> InvokeTarget {
         let version = match &self.extra {
-            Some((extra, weight)) if rand::random::<f64>() < *weight => extra.clone(),
-            _ => self.primary.clone(),
+            Some((extra, weight)) if rand::random::<f64>() < *weight => {
+                std::sync::Arc::clone(extra)
+            }
+            _ => std::sync::Arc::clone(&self.primary),
         };
         InvokeTarget {
             version,
@@ -216,8 +218,8 @@ impl Control {
         };
         Ok(Cached {
             generation,
-            primary,
-            extra,
+            primary: std::sync::Arc::new(primary),
+            extra: extra.map(|(v, w)| (std::sync::Arc::new(v), w)),
             invoked_arn,
             reserved_concurrency: row.reserved_concurrency,
         })

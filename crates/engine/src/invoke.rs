@@ -20,8 +20,8 @@ const TAIL_BYTES: usize = 4096;
 /// One synchronous invocation, resolved to the version that runs.
 #[derive(Debug, Clone)]
 pub struct InvokeRequest {
-    /// The version that runs.
-    pub function: FunctionVersion,
+    /// The version that runs (shared, not copied, per invocation).
+    pub function: std::sync::Arc<FunctionVersion>,
     /// The ARN as invoked (with alias or version qualifier).
     pub invoked_arn: String,
     /// The event.
