@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import AwsCli, StratusServer, make_client  # noqa: E402
+from helpers import AwsCli, StratusServer, aws_cli_v2_path, make_client  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,3 +104,10 @@ def aws(server, tmp_path_factory):
     """Run the real aws CLI (from the venv) against the shared server."""
     home = tmp_path_factory.mktemp("awscli-home")
     return AwsCli(server, home)
+
+
+@pytest.fixture(scope="session")
+def aws2(server, tmp_path_factory):
+    """Run the real aws CLI v2 (Debian's package) against the shared server."""
+    home = tmp_path_factory.mktemp("awscli2-home")
+    return AwsCli(server, home, exe=aws_cli_v2_path())

@@ -517,13 +517,31 @@ def aws_cli_path() -> str:
     return found
 
 
-class AwsCli:
-    """Runs the real aws CLI with the server's endpoint and key."""
+AWS_CLI_V2 = "/usr/bin/aws"
 
-    def __init__(self, server: StratusServer, home: Path):
+
+def aws_cli_v2_path() -> str:
+    """The aws CLI v2 (Debian's `awscli` package; v2 is not on PyPI). scripts/test
+    installs it, so its absence is a setup failure, not a reason to skip."""
+    try:
+        out = subprocess.run([AWS_CLI_V2, "--version"], capture_output=True, text=True, timeout=60).stdout
+    except FileNotFoundError:
+        out = ""
+    assert out.startswith("aws-cli/2."), f"{AWS_CLI_V2} is not the aws CLI v2 ({out!r}); run scripts/test"
+    return AWS_CLI_V2
+
+
+class AwsCli:
+    """Runs the real aws CLI with the server's endpoint and key (v1 from the venv
+    unless `exe` names another, such as the v2 CLI)."""
+
+    def __init__(self, server: StratusServer, home: Path, exe: str | None = None):
         self.server = server
         self.home = Path(home)
-        self.exe = aws_cli_path()
+        self.exe = exe or aws_cli_path()
+
+    def command(self, *args) -> list[str]:
+        return [self.exe, "--endpoint-url", self.server.endpoint, "--output", "json", *map(str, args)]
 
     def env(self, access_key=None, secret_key=None) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -542,8 +560,7 @@ class AwsCli:
         return env
 
     def run(self, *args, access_key=None, secret_key=None, timeout=120) -> subprocess.CompletedProcess:
-        cmd = [self.exe, "--endpoint-url", self.server.endpoint, "--output", "json", *map(str, args)]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+        return subprocess.run(self.command(*args), capture_output=True, text=True, timeout=timeout,
                               env=self.env(access_key, secret_key))
 
     def __call__(self, *args, **kw):

@@ -1,11 +1,13 @@
 """Function logs through the CloudWatch Logs API subset (boto3 `logs` client and the
-aws CLI v1): log groups /aws/lambda/NAME, one stream per execution environment named
+aws CLI v1 and v2, whose `logs tail` and `logs tail --follow` are v2-only): log groups /aws/lambda/NAME, one stream per execution environment named
 YYYY/MM/DD/[VERSION]<env id>, INIT_START/START/END/REPORT platform lines (spec F),
 filtering, pagination, follow-style polling, retention and errors."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import threading
 import time
 import uuid
 
@@ -344,3 +346,51 @@ def test_aws_cli_filter_and_get_log_events(aws, fn):
     p = aws.fail("logs", "get-log-events", "--log-group-name", f"/aws/lambda/{uniq('none')}",
                  "--log-stream-name", "x")
     assert "ResourceNotFoundException" in p.stderr, p.stderr
+
+
+# --------------------------------------------------------------------------- aws CLI v2: logs tail
+
+
+def test_aws_cli_v2_logs_tail(aws2, fn):
+    """`aws logs tail` (a v2-only command built on FilterLogEvents) prints the function's lines."""
+    p = aws2.run("logs", "tail", fn["group"], "--since", "1h", "--format", "short")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    # --format short: "<timestamp> <message>"
+    texts = [l.split(" ", 1)[1].rstrip() for l in lines if " " in l]  # the CLI strips messages
+    assert "cold-hello line 0" in texts and "warm-hello line 1" in texts, lines
+    assert f"START RequestId: {fn['rids'][0]} Version: $LATEST" in texts
+    assert any(t.startswith("INIT_START Runtime Version: ") for t in texts)
+    # The default (detailed) format names the stream; --filter-pattern narrows it.
+    p = aws2.run("logs", "tail", fn["group"], "--since", "1h", "--filter-pattern", '"cold-hello"')
+    assert p.returncode == 0, p.stderr
+    assert [l.split(" ", 2)[1:] for l in p.stdout.splitlines()] == [[fn["stream"], "cold-hello line 0"]], p.stdout
+    # An unknown group is ResourceNotFoundException, as on CloudWatch Logs.
+    p = aws2.run("logs", "tail", f"/aws/lambda/{uniq('none')}")
+    assert p.returncode != 0 and "ResourceNotFoundException" in p.stderr, p.stderr
+
+
+def test_aws_cli_v2_logs_tail_follow(aws2, lambda_client, fn):
+    """`aws logs tail --follow` keeps polling and prints invocations made after it started."""
+    word = "tailf" + uuid.uuid4().hex[:8]
+    proc = subprocess.Popen(aws2.command("logs", "tail", fn["group"], "--follow", "--format", "short"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=aws2.env())
+    try:
+        seen: list[str] = []
+        reader = threading.Thread(target=lambda: seen.extend(iter(proc.stdout.readline, "")), daemon=True)
+        reader.start()
+        # The first poll prints the history; wait for it before invoking.
+        assert wait_for(lambda: any("cold-hello line 0" in l for l in seen), timeout=30), seen
+        _, out = invoke_json(lambda_client, fn["name"], {"word": word, "lines": 2})
+        rid = out["request_id"]
+        assert wait_for(lambda: any(f"REPORT RequestId: {rid}" in l for l in seen), timeout=30), seen
+        texts = [l.split(" ", 1)[1].rstrip() for l in seen]
+        assert f"{word} line 0" in texts and f"{word} line 1" in texts, texts
+        assert texts.count(f"START RequestId: {rid} Version: $LATEST") == 1, texts
+        assert proc.poll() is None, "aws logs tail --follow exited on its own"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
