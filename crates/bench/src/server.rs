@@ -33,6 +33,12 @@ fn healthy(addr: SocketAddr) -> bool {
             .is_ok_and(|n| buf[..n].starts_with(b"HTTP/1.1 200"))
 }
 
+/// The server's log filter: `warn`, or `STRATUS_BENCH_SERVER_LOG` (e.g.
+/// `stratus_sandbox=debug` to see where cold starts spend their time).
+fn log_filter() -> String {
+    std::env::var("STRATUS_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned())
+}
+
 impl Server {
     /// Starts the server and waits until `/healthz` answers; returns it and the time taken.
     pub fn start(binary: &Path) -> anyhow::Result<(Self, Duration)> {
@@ -42,7 +48,7 @@ impl Server {
         let child = Command::new(binary)
             .args(["server", "--listen", &addr.to_string(), "--data-dir"])
             .arg(data.path())
-            .args(["--log", "warn"])
+            .args(["--log", &log_filter()])
             .env("STRATUS_ACCESS_KEY_ID", ACCESS_KEY)
             .env("STRATUS_SECRET_ACCESS_KEY", SECRET)
             .stdout(Stdio::null())

@@ -1,9 +1,9 @@
 //! One execution environment: a sandbox, its Runtime API and its captured output.
 //!
-//! Created cold by [`Environment::create`] (sandbox, runtime init up to the first `/next`),
+//! Created cold by [`Environment::create`] from a spare shell ([`crate::shells`]): the
+//! shell is assigned the function, then the runtime initialises up to its first `/next`;
 //! then used for one invocation at a time, frozen between invocations and thawed on reuse.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use stratus_runtime_api::{InitFailure, RuntimeApi};
 use stratus_sandbox::{ExitStatus, HostConfig, Sandbox, SandboxConfig, SandboxError};
 
 use crate::error::EngineError;
+use crate::shells::Spare;
 
 /// How long a runtime may take to reach its first `/next`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -19,7 +20,7 @@ pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// What creating an environment produced.
 pub enum Created {
     /// Ready for invocations.
-    Ready(Environment),
+    Ready(Box<Environment>),
     /// The runtime failed to initialise: the error to return, and what it printed.
     InitFailed {
         /// Lambda's error type for the failure.
@@ -58,26 +59,21 @@ impl std::fmt::Debug for Environment {
     }
 }
 
-const RUNTIME_API: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
-    std::net::Ipv4Addr::LOCALHOST,
-    9001,
-));
-
 impl Environment {
-    /// Creates the sandbox, starts the runtime and waits for its first `/next`.
-    pub async fn create(
+    /// Makes `shell` (with its Runtime API listener) the sandbox of `cfg`, starts the
+    /// runtime and waits for its first `/next`.
+    pub(crate) async fn create(
         id: String,
         log_stream: String,
         cfg: SandboxConfig,
+        (shell, listener): Spare,
         host: &HostConfig,
     ) -> Result<Created, EngineError> {
         let started = Instant::now();
-        let mut sandbox =
-            Sandbox::prepare(&cfg, host).map_err(|e| EngineError::Sandbox(e.to_string()))?;
-        let prepared = started.elapsed();
-        let listener = sandbox
-            .bind_tcp(RUNTIME_API)
+        let mut sandbox = shell
+            .assign(&cfg, host)
             .map_err(|e| EngineError::Sandbox(e.to_string()))?;
+        let prepared = started.elapsed();
         let api = RuntimeApi::serve(listener, Default::default())
             .map_err(|e| EngineError::RuntimeApi(e.to_string()))?;
         let (Some(stdout), Some(stderr)) = (sandbox.stdout(), sandbox.stderr()) else {
@@ -136,7 +132,7 @@ impl Environment {
         }
         let runtime_init = init_started.elapsed();
         tracing::debug!(env = %id, setup_us = sandbox_setup.as_micros() as u64, init_us = runtime_init.as_micros() as u64, "environment ready");
-        Ok(Created::Ready(Environment {
+        Ok(Created::Ready(Box::new(Environment {
             id,
             log_stream,
             sandbox_setup,
@@ -147,7 +143,7 @@ impl Environment {
             sandbox,
             api,
             output,
-        }))
+        })))
     }
 
     /// Stops the environment for good, on the current (blocking) thread.

@@ -106,7 +106,7 @@ impl Engine {
                             &self.inner.config.region,
                         ),
                     ));
-                    env
+                    *env
                 }
                 Created::InitFailed {
                     error_type,
@@ -254,7 +254,10 @@ impl Engine {
             other => other?,
         };
         tracing::debug!(function = %f.function_name, request_id, env = %id, "cold start");
-        let created = Environment::create(id, stream, cfg, &self.inner.config.host).await?;
+        let shell = self.inner.shells.take().await?;
+        let created = Environment::create(id, stream, cfg, shell, &self.inner.config.host).await;
+        self.inner.shells.refill();
+        let created = created?;
         if let Created::Ready(env) = &created {
             let share = crate::cpu_millis_for(f.settings.memory_size, self.inner.config.cpus);
             env.sandbox

@@ -15,6 +15,7 @@ mod invoke;
 mod metrics;
 mod packages;
 mod pool;
+mod shells;
 mod tmp_images;
 
 use std::path::PathBuf;
@@ -67,6 +68,8 @@ pub struct EngineConfig {
     pub host: HostConfig,
     /// CPUs of the host (caps the CPU quota).
     pub cpus: u32,
+    /// Sandboxes kept spawned ahead of cold starts (0: each cold start spawns its own).
+    pub spare_sandboxes: usize,
 }
 
 /// The invoke engine; cheap to clone.
@@ -84,13 +87,17 @@ struct Inner {
     running: Arc<Mutex<admission::Running>>,
     metrics: metrics::Metrics,
     tmp_images: Option<Arc<tmp_images::TmpImages>>,
+    shells: Arc<shells::Shells>,
 }
 
 impl Engine {
-    /// An engine over the blob store and log store; starts the idle reaper.
+    /// An engine over the blob store and log store; starts the idle reaper and spawns the
+    /// spare sandboxes.
     pub fn new(config: EngineConfig, blobs: Arc<BlobStore>, logs: Arc<LogStore>) -> Self {
         let tmp_images =
             tmp_images::TmpImages::new(config.tmp_images_dir.clone(), config.uid, config.gid);
+        let shells = shells::Shells::new(config.host.clone(), config.spare_sandboxes);
+        shells.refill();
         let engine = Self {
             inner: Arc::new(Inner {
                 packages: packages::Packages::new(config.packages_dir.clone(), blobs),
@@ -100,6 +107,7 @@ impl Engine {
                 running: Arc::default(),
                 metrics: metrics::Metrics::default(),
                 tmp_images,
+                shells,
             }),
         };
         let weak = Arc::downgrade(&engine.inner);
@@ -147,14 +155,16 @@ impl Engine {
         }
     }
 
-    /// Destroys every idle environment and waits until they are gone (shutdown: processes
-    /// left behind would outlive the server).
+    /// Destroys every idle environment and spare sandbox and waits until they are gone
+    /// (shutdown: processes left behind would outlive the server).
     pub async fn shutdown(&self) {
         let envs = self.inner.pool.expired(Duration::ZERO);
+        let spares = self.inner.shells.drain();
         let done = tokio::task::spawn_blocking(move || {
             for env in envs {
                 env.destroy_blocking();
             }
+            drop(spares);
         })
         .await;
         if done.is_err() {

@@ -1,10 +1,13 @@
-//! Code that runs in the cloned child, between `clone` and `execve`.
+//! Code that runs in the sandbox's processes before the runtime's `execve`.
 //!
-//! The parent may be multi-threaded, so everything here must be async-signal-safe: no heap
-//! allocation, no locks, no std I/O, no panics (no indexing, no unwrap). Every input was
-//! prepared before `clone` ([`ChildCtx`]); only raw system calls are made. The set-id calls
-//! go through `syscall(2)` directly because glibc's `setresuid` & co. broadcast to the
-//! threads glibc believes exist, which are the parent's.
+//! Two stages. [`shell`] runs in the child the (multi-threaded) server cloned: it must be
+//! async-signal-safe (no heap allocation, no locks, no std I/O, no panics), so it only
+//! waits to be placed in its cgroups and re-executes the server binary as init, shedding
+//! the server's address space. [`run`] runs in that fresh init once it has its order: it
+//! assembles the root, forks the runtime and stays behind as pid 1. The same rules are kept
+//! there because the runtime's side of the fork shares the code. The set-id calls go
+//! through `syscall(2)` directly because glibc's `setresuid` & co. broadcast to the threads
+//! glibc believes exist.
 
 use std::os::fd::RawFd;
 
@@ -26,6 +29,8 @@ pub(crate) const STEP_SECCOMP: i32 = 10_007;
 pub(crate) const STEP_CHDIR: i32 = 10_008;
 pub(crate) const STEP_EXEC: i32 = 10_009;
 pub(crate) const STEP_STDIO: i32 = 10_010;
+pub(crate) const STEP_INIT_EXEC: i32 = 10_011;
+pub(crate) const STEP_ORDER: i32 = 10_012;
 
 /// Names the step in a child report.
 pub(crate) fn step_name(step: i32, ops: &[Op]) -> String {
@@ -41,6 +46,8 @@ pub(crate) fn step_name(step: i32, ops: &[Op]) -> String {
         STEP_CHDIR => "chdir".into(),
         STEP_EXEC => "execve".into(),
         STEP_STDIO => "stdio".into(),
+        STEP_INIT_EXEC => "exec sandbox init".into(),
+        STEP_ORDER => "receive order".into(),
         s => usize::try_from(s - STEP_OP_BASE)
             .ok()
             .and_then(|i| ops.get(i))
@@ -51,7 +58,8 @@ pub(crate) fn step_name(step: i32, ops: &[Op]) -> String {
 /// The child's file descriptors (all ≥ 3, all O_CLOEXEC).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ChildFds {
-    /// Read end of the go pipe: byte 1 = "you are in your cgroups", byte 2 = "start".
+    /// Read end of the control pipe: byte 1 = "you are in your cgroups" (then init is
+    /// exec'd), then the [`crate::order::Order`], then byte 2 = "start".
     pub go_r: RawFd,
     /// Write end of the report pipe: `(step, errno)` records; EOF once the runtime exec'd.
     pub report_w: RawFd,
@@ -63,27 +71,61 @@ pub(crate) struct ChildFds {
 }
 
 impl ChildFds {
-    pub(crate) fn sorted(&self) -> [RawFd; 6] {
-        let mut a = [
+    pub(crate) fn all(&self) -> [RawFd; 6] {
+        [
             self.go_r,
             self.report_w,
             self.status_w,
             self.devnull,
             self.stdout_w,
             self.stderr_w,
-        ];
-        a.sort_unstable();
-        a
+        ]
+    }
+
+    /// The descriptors as init's argument: `go,report,status,devnull,stdout,stderr`.
+    pub(crate) fn to_arg(self) -> String {
+        let a = self.all();
+        format!("{},{},{},{},{},{}", a[0], a[1], a[2], a[3], a[4], a[5])
+    }
+
+    /// Parses [`ChildFds::to_arg`]'s form.
+    pub(crate) fn from_arg(s: &str) -> Option<ChildFds> {
+        let mut it = s
+            .split(',')
+            .map(|p| p.parse::<RawFd>().ok().filter(|&fd| fd >= 3));
+        let mut next = || it.next().flatten();
+        let fds = ChildFds {
+            go_r: next()?,
+            report_w: next()?,
+            status_w: next()?,
+            devnull: next()?,
+            stdout_w: next()?,
+            stderr_w: next()?,
+        };
+        it.next().is_none().then_some(fds)
     }
 }
 
-/// Everything the child needs, prepared before clone.
+/// What the cloned shell child needs to become init, prepared before clone.
+pub(crate) struct ShellCtx<'a> {
+    pub fds: ChildFds,
+    /// The descriptors to keep (the six above and `exe`), sorted.
+    pub keep: [RawFd; 7],
+    /// `O_PATH` descriptor of the init executable.
+    pub exe: RawFd,
+    /// NUL-terminated argv for init.
+    pub argv: &'a [*const libc::c_char],
+}
+
+/// Everything init needs to assemble the root and start the runtime.
 pub(crate) struct ChildCtx<'a> {
+    /// The function's setup operations (the base plan's ran already).
     pub ops: &'a [Op],
+    /// How many base operations ran before `ops` (their steps are numbered on).
+    pub op_offset: usize,
     pub exec: &'a ExecSpec,
     pub seccomp: &'a Programs,
     pub fds: ChildFds,
-    pub keep: [RawFd; 6],
     pub uid: u32,
     pub gid: u32,
     pub last_cap: u32,
@@ -93,7 +135,7 @@ fn errno() -> i32 {
     nix::errno::Errno::last_raw()
 }
 
-fn report(fd: RawFd, step: i32, err: i32) {
+pub(crate) fn report(fd: RawFd, step: i32, err: i32) {
     let mut buf = [0u8; 8];
     let (a, b) = buf.split_at_mut(4);
     a.copy_from_slice(&step.to_ne_bytes());
@@ -103,7 +145,7 @@ fn report(fd: RawFd, step: i32, err: i32) {
     unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
 }
 
-fn exit(code: i32) -> ! {
+pub(crate) fn exit(code: i32) -> ! {
     // SAFETY: _exit is async-signal-safe and skips atexit handlers/destructors that belong
     // to the parent's copy of the program.
     unsafe { libc::_exit(code) }
@@ -142,8 +184,8 @@ fn close_range(first: u32, last: u32) {
 }
 
 /// Closes every fd ≥ 3 except `keep` (sorted): the parent's other descriptors, including
-/// other sandboxes' pipe ends, must not linger in a process that never execs.
-fn close_other_fds(keep: &[RawFd; 6]) {
+/// other sandboxes' pipe ends, must not reach the sandbox.
+fn close_other_fds(keep: &[RawFd]) {
     let mut lo: u32 = 3;
     for &k in keep {
         let Ok(k) = u32::try_from(k) else { continue };
@@ -239,6 +281,18 @@ fn run_op(op: &Op) -> Result<(), i32> {
             Op::LoopbackUp => crate::net::loopback_up().map_err(|e| e as i32),
         }
     }
+}
+
+/// Runs setup operations; on failure reports step `STEP_OP_BASE + offset + i` and returns
+/// false.
+pub(crate) fn run_ops(ops: &[Op], offset: usize, report_w: RawFd) -> bool {
+    for (i, op) in ops.iter().enumerate() {
+        if let Err(err) = run_op(op) {
+            report(report_w, STEP_OP_BASE + (offset + i) as i32, err);
+            return false;
+        }
+    }
+    true
 }
 
 /// Capabilities, ids, no_new_privs, seccomp — in that order. Returns (step, errno).
@@ -360,25 +414,58 @@ fn exit_code_of(status: i32) -> i32 {
     }
 }
 
-/// Entry point of the cloned child (pid 1 of the new pid namespace). Never returns.
+/// Entry point of the child the server cloned (pid 1 of the new pid namespace): waits to
+/// be placed in its cgroups, then executes init with only the control descriptors open.
+/// Never returns.
 ///
 /// # Safety
 /// Must only be called in the child right after `clone`, with a context prepared before it.
-pub(crate) unsafe fn run(ctx: &ChildCtx<'_>) -> ! {
+pub(crate) unsafe fn shell(ctx: &ShellCtx<'_>) -> ! {
     let f = ctx.fds;
     reset_signals();
     close_other_fds(&ctx.keep);
+    // SAFETY: dup2 of our own /dev/null over stdio: init never holds the server's stdio.
+    unsafe {
+        libc::dup2(f.devnull, 0);
+        libc::dup2(f.devnull, 1);
+        libc::dup2(f.devnull, 2);
+    }
     // 1st byte: the parent has put us in our cgroups.
     if !wait_byte(f.go_r) {
         exit(1);
     }
-    // SAFETY: umask only changes this process' file creation mask.
-    unsafe { libc::umask(0) };
-    for (i, op) in ctx.ops.iter().enumerate() {
-        if let Err(err) = run_op(op) {
-            report(f.report_w, STEP_OP_BASE + i as i32, err);
-            exit(1);
-        }
+    for fd in f.all() {
+        // SAFETY: clears FD_CLOEXEC on a descriptor this process owns, so init inherits it.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, 0) };
+    }
+    let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+    // SAFETY: `exe` is an O_PATH descriptor of an executable; argv is a NUL-terminated
+    // array of pointers into CStrings prepared before clone; envp is empty. execveat only
+    // returns on failure.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            ctx.exe,
+            c"".as_ptr(),
+            ctx.argv.as_ptr(),
+            envp.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    report(f.report_w, STEP_INIT_EXEC, errno());
+    exit(1)
+}
+
+/// Init, once it has its order: assembles the root, reports ready, waits for the start
+/// byte, forks the runtime (pid 2) and stays behind as its reaper. Never returns.
+///
+/// # Safety
+/// Must only be called by sandbox init, as pid 1 of the sandbox's pid namespace, with the
+/// descriptors of `ctx` open.
+pub(crate) unsafe fn run(ctx: &ChildCtx<'_>) -> ! {
+    let f = ctx.fds;
+    if !run_ops(ctx.ops, ctx.op_offset, f.report_w) {
+        exit(1);
     }
     report(f.report_w, STEP_READY, 0);
     // 2nd byte: start.

@@ -66,11 +66,15 @@ pub struct HostConfig {
     /// An empty host directory. Each sandbox mounts its root tmpfs over it inside its own
     /// mount namespace (so one directory serves all sandboxes); created when missing.
     pub root_mountpoint: PathBuf,
+    /// The executable each sandbox runs as its init (pid 1): a binary whose `main` calls
+    /// [`crate::init_main`] when [`crate::invoked_as_init`]. The server uses
+    /// `/proc/self/exe`, which stays the running binary even if the file is replaced.
+    pub init_program: PathBuf,
 }
 
 impl HostConfig {
     /// Defaults for this host: parent `stratus`, detected cgroup version, the default
-    /// system dirs, root mount point `/run/stratus-sandbox/root`.
+    /// system dirs, root mount point `/run/stratus-sandbox/root`, this binary as init.
     pub fn detect() -> HostConfig {
         HostConfig {
             cgroup_parent: "stratus".to_string(),
@@ -78,6 +82,7 @@ impl HostConfig {
             cgroup_root: PathBuf::from("/sys/fs/cgroup"),
             system_dirs: DEFAULT_SYSTEM_DIRS.iter().map(PathBuf::from).collect(),
             root_mountpoint: PathBuf::from("/run/stratus-sandbox/root"),
+            init_program: PathBuf::from("/proc/self/exe"),
         }
     }
 }

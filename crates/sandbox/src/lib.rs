@@ -32,8 +32,10 @@ mod child;
 mod config;
 mod error;
 mod exec;
+mod init;
 mod loopdev;
 mod net;
+mod order;
 mod plan;
 mod sandbox;
 mod seccomp;
@@ -44,4 +46,5 @@ pub use config::{
     DEFAULT_SYSTEM_DIRS,
 };
 pub use error::SandboxError;
-pub use sandbox::{ExitStatus, Sandbox};
+pub use init::{init_main, invoked_as_init, INIT_ARG};
+pub use sandbox::{ExitStatus, Sandbox, Shell};

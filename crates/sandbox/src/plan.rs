@@ -1,7 +1,8 @@
 //! The setup plan: the exact list of operations the child performs to assemble its root.
 //!
-//! Built in the parent (allocation allowed) and executed in the child (no allocation):
-//! every path is a ready `CString`. Building is pure so it is unit-tested.
+//! Built in the server, sent to the sandbox's init process in its [`crate::order::Order`]
+//! and executed there: every path is a ready `CString`. Building is pure so it is
+//! unit-tested.
 
 use std::collections::HashSet;
 use std::ffi::CString;
@@ -27,7 +28,7 @@ const DEV_LINKS: &[(&str, &str)] = &[
 ];
 
 /// One step of the child's setup.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Op {
     /// `unshare(CLONE_NEWCGROUP)`, after the parent moved the child into its cgroups.
     UnshareCgroupNs,
@@ -124,7 +125,6 @@ pub(crate) fn classify_system_dirs(dirs: &[PathBuf]) -> Vec<SystemDir> {
 #[derive(Debug, Clone)]
 pub(crate) struct PlanInput<'a> {
     pub root: &'a Path,
-    pub system_dirs: &'a [SystemDir],
     pub task_root: &'a Path,
     pub layers: &'a [PathBuf],
     pub runtime_dir: Option<&'a Path>,
@@ -225,15 +225,24 @@ pub(crate) fn overlay_lowerdir(layers: &[PathBuf]) -> Result<String, SandboxErro
     Ok(format!("lowerdir={}", parts.join(":")))
 }
 
-/// Builds the full setup plan.
-pub(crate) fn build(input: &PlanInput<'_>) -> Result<Vec<Op>, SandboxError> {
-    if input.tmp_size_mb == 0 {
-        return Err(SandboxError::InvalidConfig(
-            "tmp_size_mb must be at least 1".into(),
-        ));
-    }
+/// The function-independent part of a root, which a shell assembles while it waits for a
+/// function: cgroup namespace, private propagation, the root tmpfs, the system dirs,
+/// `/proc`, `/dev`, and the empty mount points of the function's part.
+#[derive(Debug, Clone)]
+pub(crate) struct Base {
+    pub ops: Vec<Op>,
+    dirs: HashSet<PathBuf>,
+}
+
+const TASK: &str = "/var/task";
+const OPT: &str = "/opt";
+const RUNTIME: &str = "/var/runtime";
+const TMP: &str = "/tmp";
+
+/// Builds the base part (runs in the shell before it is assigned).
+pub(crate) fn build_base(root: &Path, system_dirs: &[SystemDir]) -> Result<Base, SandboxError> {
     let mut b = Builder {
-        root: input.root,
+        root,
         ops: Vec::with_capacity(64),
         dirs: HashSet::new(),
     };
@@ -249,13 +258,13 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Vec<Op>, SandboxError> {
     // The new root: a small tmpfs that only holds mount points and symlinks.
     b.ops.push(Op::Mount {
         source: Some(cstring(b"tmpfs")?),
-        target: path_cstring(input.root)?,
+        target: path_cstring(root)?,
         fstype: Some(cstring(b"tmpfs")?),
         flags: libc::MS_NOSUID | libc::MS_NODEV,
         data: Some(cstring(b"size=1m,mode=755")?),
     });
 
-    for sd in input.system_dirs {
+    for sd in system_dirs {
         match sd {
             SystemDir::Dir(p) => b.bind_ro(p, p)?,
             SystemDir::Symlink { path, target } => {
@@ -268,53 +277,6 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Vec<Op>, SandboxError> {
                 };
                 b.ops.push(op);
             }
-        }
-    }
-
-    b.bind_ro(input.task_root, Path::new("/var/task"))?;
-
-    let opt = Path::new("/opt");
-    match input.layers {
-        [] => b.mkdir_all(opt, 0o755)?,
-        [one] => b.bind_ro(one, opt)?,
-        many => {
-            let lower = overlay_lowerdir(many)?;
-            b.mkdir_all(opt, 0o755)?;
-            b.mount(
-                Some(b"overlay"),
-                opt,
-                Some("overlay"),
-                libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
-                Some(&lower),
-            )?;
-        }
-    }
-
-    let runtime = Path::new("/var/runtime");
-    match input.runtime_dir {
-        Some(dir) => b.bind_ro(dir, runtime)?,
-        None => b.mkdir_all(runtime, 0o755)?,
-    }
-
-    let tmp = Path::new("/tmp");
-    b.mkdir_all(tmp, 0o1777)?;
-    match input.tmp_device {
-        Some(dev) => b.mount(
-            Some(dev.as_os_str().as_bytes()),
-            tmp,
-            Some("ext4"),
-            libc::MS_NOSUID | libc::MS_NODEV,
-            None,
-        )?,
-        None => {
-            let tmp_data = format!("size={}m,mode=1777", input.tmp_size_mb);
-            b.mount(
-                Some(b"tmpfs"),
-                tmp,
-                Some("tmpfs"),
-                libc::MS_NOSUID | libc::MS_NODEV,
-                Some(&tmp_data),
-            )?;
         }
     }
 
@@ -362,11 +324,75 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Vec<Op>, SandboxError> {
         Some("size=64m,mode=1777"),
     )?;
 
+    for (dir, mode) in [(TASK, 0o755), (OPT, 0o755), (RUNTIME, 0o755), (TMP, 0o1777)] {
+        b.mkdir_all(Path::new(dir), mode)?;
+    }
+    b.ops.push(Op::LoopbackUp);
+    Ok(Base {
+        ops: b.ops,
+        dirs: b.dirs,
+    })
+}
+
+/// Builds the function's part, which follows `base`: code, layers, runtime, `/tmp`,
+/// hostname, then the pivot into the new root.
+pub(crate) fn build_function(base: &Base, input: &PlanInput<'_>) -> Result<Vec<Op>, SandboxError> {
+    if input.tmp_size_mb == 0 {
+        return Err(SandboxError::InvalidConfig(
+            "tmp_size_mb must be at least 1".into(),
+        ));
+    }
+    let mut b = Builder {
+        root: input.root,
+        ops: Vec::with_capacity(16),
+        dirs: base.dirs.clone(),
+    };
+    b.bind_ro(input.task_root, Path::new(TASK))?;
+
+    let opt = Path::new(OPT);
+    match input.layers {
+        [] => {}
+        [one] => b.bind_ro(one, opt)?,
+        many => {
+            let lower = overlay_lowerdir(many)?;
+            b.mount(
+                Some(b"overlay"),
+                opt,
+                Some("overlay"),
+                libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+                Some(&lower),
+            )?;
+        }
+    }
+
+    if let Some(dir) = input.runtime_dir {
+        b.bind_ro(dir, Path::new(RUNTIME))?;
+    }
+
+    let tmp = Path::new(TMP);
+    match input.tmp_device {
+        Some(dev) => b.mount(
+            Some(dev.as_os_str().as_bytes()),
+            tmp,
+            Some("ext4"),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            None,
+        )?,
+        None => {
+            let tmp_data = format!("size={}m,mode=1777", input.tmp_size_mb);
+            b.mount(
+                Some(b"tmpfs"),
+                tmp,
+                Some("tmpfs"),
+                libc::MS_NOSUID | libc::MS_NODEV,
+                Some(&tmp_data),
+            )?;
+        }
+    }
+
     b.ops.push(Op::Sethostname {
         name: cstring(input.hostname.as_bytes())?,
     });
-    b.ops.push(Op::LoopbackUp);
-
     b.ops.push(Op::PivotRoot {
         new_root: path_cstring(input.root)?,
     });
@@ -385,6 +411,18 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Vec<Op>, SandboxError> {
     Ok(b.ops)
 }
 
+/// The whole plan, base then function part (what a sandbox made on demand runs).
+#[cfg(test)]
+pub(crate) fn build(
+    system_dirs: &[SystemDir],
+    input: &PlanInput<'_>,
+) -> Result<Vec<Op>, SandboxError> {
+    let base = build_base(input.root, system_dirs)?;
+    let mut ops = base.ops.clone();
+    ops.extend(build_function(&base, input)?);
+    Ok(ops)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,16 +437,18 @@ mod tests {
             SystemDir::Dir("/etc".into()),
         ];
         let layers: Vec<PathBuf> = layers.iter().map(PathBuf::from).collect();
-        build(&PlanInput {
-            root: Path::new("/r"),
-            system_dirs: &sys,
-            task_root: Path::new("/data/code"),
-            layers: &layers,
-            runtime_dir: runtime.map(Path::new),
-            tmp_size_mb: 512,
-            tmp_device: None,
-            hostname: "abc",
-        })
+        build(
+            &sys,
+            &PlanInput {
+                root: Path::new("/r"),
+                task_root: Path::new("/data/code"),
+                layers: &layers,
+                runtime_dir: runtime.map(Path::new),
+                tmp_size_mb: 512,
+                tmp_device: None,
+                hostname: "abc",
+            },
+        )
         .expect("plan")
         .iter()
         .map(Op::describe)
@@ -483,16 +523,18 @@ mod tests {
     fn rejects_bad_inputs() {
         assert!(overlay_lowerdir(&["/a:b".into(), "/c".into()]).is_err());
         assert!(overlay_lowerdir(&["/a,b".into(), "/c".into()]).is_err());
-        let r = build(&PlanInput {
-            root: Path::new("/r"),
-            system_dirs: &[],
-            task_root: Path::new("/t"),
-            layers: &[],
-            runtime_dir: None,
-            tmp_size_mb: 0,
-            tmp_device: None,
-            hostname: "h",
-        });
+        let r = build(
+            &[],
+            &PlanInput {
+                root: Path::new("/r"),
+                task_root: Path::new("/t"),
+                layers: &[],
+                runtime_dir: None,
+                tmp_size_mb: 0,
+                tmp_device: None,
+                hostname: "h",
+            },
+        );
         assert!(r.is_err());
     }
 

@@ -2,7 +2,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::OnceLock;
+use std::os::unix::fs::OpenOptionsExt;
 
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -11,10 +11,11 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 use crate::cgroup::{self, Limits, SandboxCgroup};
-use crate::child::{self, ChildCtx, ChildFds, STEP_READY};
+use crate::child::{self, ChildFds, ShellCtx, STEP_READY};
 use crate::exec::ExecSpec;
+use crate::order::{self, Order};
 use crate::plan::{self, Op, PlanInput};
-use crate::{loopdev, net, seccomp, HostConfig, SandboxConfig, SandboxError};
+use crate::{loopdev, net, HostConfig, SandboxConfig, SandboxError};
 
 /// How the runtime (or, when it never ran, the sandbox's pid 1) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +29,10 @@ pub enum ExitStatus {
 /// One sandboxed process tree. Dropping it kills the tree and removes its cgroups.
 pub struct Sandbox {
     id: String,
+    /// Name of its cgroups (given when the shell was spawned).
+    cgroup_name: String,
     pid: i32,
-    go_w: Option<OwnedFd>,
+    go_w: Option<std::fs::File>,
     report_r: OwnedFd,
     status_r: OwnedFd,
     stdout_r: Option<OwnedFd>,
@@ -55,16 +58,6 @@ impl std::fmt::Debug for Sandbox {
             .field("exit", &self.exit)
             .finish_non_exhaustive()
     }
-}
-
-fn last_cap() -> u32 {
-    static LAST: OnceLock<u32> = OnceLock::new();
-    *LAST.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(63)
-    })
 }
 
 fn validate(cfg: &SandboxConfig) -> Result<(), SandboxError> {
@@ -130,7 +123,7 @@ fn read_record(fd: RawFd) -> Result<Option<(i32, i32)>, SandboxError> {
     Ok(Some((step, err)))
 }
 
-fn write_byte(fd: &OwnedFd) -> Result<(), SandboxError> {
+fn write_byte(fd: &impl std::os::fd::AsFd) -> Result<(), SandboxError> {
     loop {
         match nix::unistd::write(fd, &[1u8]) {
             Ok(_) => return Ok(()),
@@ -148,70 +141,84 @@ fn status_of(raw: i32) -> ExitStatus {
     }
 }
 
-impl Sandbox {
-    /// Creates the cgroups, clones the child into new mount, pid, ipc, uts and net
-    /// namespaces and moves it into the cgroups. The child then assembles its root (mounts,
-    /// pivot_root, hostname, loopback up) concurrently with the caller and waits for
-    /// [`Sandbox::start`]. Setup errors surface from `start`.
-    pub fn prepare(cfg: &SandboxConfig, host: &HostConfig) -> Result<Sandbox, SandboxError> {
-        validate(cfg)?;
+/// Limits of a shell until it is assigned: Lambda's smallest memory size, no CPU cap (init
+/// starts faster), a few tasks.
+const SHELL_LIMITS: Limits = Limits {
+    memory_mb: 128,
+    cpu_millis: 0,
+    pids_max: 16,
+};
+
+/// A unique cgroup name for a new shell.
+fn shell_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "sb-{:x}-{:x}-{:08x}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+/// A sandbox made ahead of its function (design §3, cold start): cgroups, namespaces and an
+/// init process waiting for its order. [`Shell::spawn`] carries the costly part of a cold
+/// start (clone, placing the process in its cgroups, exec of init), so it can run before
+/// any invoke needs it; [`Shell::assign`] makes it one function's sandbox. Dropping an
+/// unassigned shell kills it.
+#[derive(Debug)]
+pub struct Shell {
+    sb: Sandbox,
+    base: plan::Base,
+}
+
+impl Shell {
+    /// Creates the cgroups, clones a child into new mount, pid, ipc, uts and net
+    /// namespaces, places it in the cgroups and lets it execute `host.init_program` as
+    /// sandbox init, which then waits for [`Shell::assign`].
+    pub fn spawn(host: &HostConfig) -> Result<Shell, SandboxError> {
+        let t0 = std::time::Instant::now();
         if !host.root_mountpoint.is_dir() {
             std::fs::create_dir_all(&host.root_mountpoint)
                 .map_err(|e| SandboxError::io("create root mount point", e))?;
         }
         let system_dirs = plan::classify_system_dirs(&host.system_dirs);
-        let (tmp_device, tmp_loop) = match &cfg.tmp_image {
-            Some(image) => {
-                let (dev, handle) = loopdev::attach(image)?;
-                // The loop device holds the file open; the name is no longer needed.
-                let _ = std::fs::remove_file(image);
-                (Some(dev), Some(handle))
-            }
-            None => (None, None),
-        };
-        let ops = plan::build(&PlanInput {
-            root: &host.root_mountpoint,
-            system_dirs: &system_dirs,
-            task_root: &cfg.task_root,
-            layers: &cfg.layers,
-            runtime_dir: cfg.runtime_dir.as_deref(),
-            tmp_size_mb: cfg.tmp_size_mb,
-            tmp_device: tmp_device.as_deref(),
-            hostname: &cfg.id,
-        })?;
-        let exec = ExecSpec::new(&cfg.argv, &cfg.env, &cfg.cwd)?;
-        let filters = seccomp::programs()?;
-
-        let cgroups = cgroup::for_sandbox(host, &cfg.id);
-        let limits = Limits {
-            memory_mb: cfg.memory_mb,
-            cpu_millis: cfg.cpu_millis,
-            pids_max: cfg.pids_max,
-        };
-        if let Err(e) = cgroups.create(&limits) {
+        let base = plan::build_base(&host.root_mountpoint, &system_dirs)?;
+        let name = shell_name();
+        let cgroups = cgroup::for_sandbox(host, &name);
+        if let Err(e) = cgroups.create(&SHELL_LIMITS) {
             let _ = cgroups.remove();
             return Err(e);
         }
-
-        let pipes = (|| Ok::<_, SandboxError>((pipe()?, pipe()?, pipe()?, pipe()?, pipe()?)))();
-        let devnull = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/null")
-            .map_err(|e| SandboxError::io("open /dev/null", e))
-            .and_then(|f| high(f.into()));
+        let setup = (|| {
+            let exe = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_PATH)
+                .open(&host.init_program)
+                .map_err(|e| SandboxError::io("open sandbox init program", e))
+                .and_then(|f| high(f.into()))?;
+            let devnull = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+                .map_err(|e| SandboxError::io("open /dev/null", e))
+                .and_then(|f| high(f.into()))?;
+            Ok::<_, SandboxError>((exe, devnull, pipe()?, pipe()?, pipe()?, pipe()?, pipe()?))
+        })();
         let (
-            (
-                (go_r, go_w),
-                (report_r, report_w),
-                (status_r, status_w),
-                (out_r, out_w),
-                (err_r, err_w),
-            ),
+            exe,
             devnull,
-        ) = match (pipes, devnull) {
-            (Ok(p), Ok(d)) => (p, d),
-            (Err(e), _) | (_, Err(e)) => {
+            (go_r, go_w),
+            (report_r, report_w),
+            (status_r, status_w),
+            (out_r, out_w),
+            (err_r, err_w),
+        ) = match setup {
+            Ok(s) => s,
+            Err(e) => {
                 let _ = cgroups.remove();
                 return Err(e);
             }
@@ -224,15 +231,29 @@ impl Sandbox {
             stdout_w: out_w.as_raw_fd(),
             stderr_w: err_w.as_raw_fd(),
         };
-        let ctx = ChildCtx {
-            ops: &ops,
-            exec: &exec,
-            seccomp: filters,
+        let argv_c = [
+            c"stratus-sandbox-init".to_owned(),
+            plan::cstring(crate::INIT_ARG.as_bytes())?,
+            plan::cstring(fds.to_arg().as_bytes())?,
+        ];
+        let argv: Vec<*const libc::c_char> = argv_c
+            .iter()
+            .map(|c| c.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect();
+        let mut keep = [0; 7];
+        for (k, fd) in keep
+            .iter_mut()
+            .zip(fds.all().into_iter().chain([exe.as_raw_fd()]))
+        {
+            *k = fd;
+        }
+        keep.sort_unstable();
+        let ctx = ShellCtx {
             fds,
-            keep: fds.sorted(),
-            uid: cfg.uid,
-            gid: cfg.gid,
-            last_cap: last_cap(),
+            keep,
+            exe: exe.as_raw_fd(),
+            argv: &argv,
         };
         let flags = libc::CLONE_NEWNS
             | libc::CLONE_NEWPID
@@ -241,7 +262,7 @@ impl Sandbox {
             | libc::CLONE_NEWNET
             | libc::SIGCHLD;
         // SAFETY: a fork-like raw clone (no new stack, no CLONE_VM). In the child we call
-        // only `child::run`, which is async-signal-safe and never returns; every input it
+        // only `child::shell`, which is async-signal-safe and never returns; every input it
         // reads (`ctx` and what it points to) was built above and is copied with the
         // address space.
         let ret = unsafe {
@@ -256,38 +277,126 @@ impl Sandbox {
         };
         if ret == 0 {
             // SAFETY: we are the freshly cloned child.
-            unsafe { child::run(&ctx) }
+            unsafe { child::shell(&ctx) }
         }
         if ret < 0 {
             let e = Errno::last();
             let _ = cgroups.remove();
             return Err(SandboxError::io("clone", e.into()));
         }
-        drop((go_r, report_w, status_w, out_w, err_w, devnull));
-        drop(exec);
+        let t_clone = t0.elapsed();
+        drop((go_r, report_w, status_w, out_w, err_w, devnull, exe));
         let sb = Sandbox {
-            id: cfg.id.clone(),
+            id: name.clone(),
+            cgroup_name: name,
             pid: ret as i32,
-            go_w: Some(go_w),
+            go_w: Some(std::fs::File::from(go_w)),
             report_r,
             status_r,
             stdout_r: Some(out_r),
             stderr_r: Some(err_r),
             cgroups,
-            ops,
+            ops: base.ops.clone(),
             started: false,
             exit: None,
             reaped: false,
             cleaned: false,
             final_oom: false,
             final_peak: None,
-            tmp_loop,
+            tmp_loop: None,
         };
         sb.cgroups.add_process(sb.pid)?; // on error, Drop kills the child and cleans up
         if let Some(go) = &sb.go_w {
             write_byte(go)?;
+            order::send(go, &base.ops)?;
         }
+        tracing::debug!(
+            shell = %sb.id,
+            clone_us = t_clone.as_micros() as u64,
+            total_us = t0.elapsed().as_micros() as u64,
+            "sandbox shell spawned"
+        );
+        Ok(Shell { sb, base })
+    }
+
+    /// Binds a TCP listener on `addr` inside the shell's network namespace (see
+    /// [`Sandbox::bind_tcp`]); it can be done before the shell is assigned.
+    pub fn bind_tcp(&self, addr: SocketAddr) -> Result<TcpListener, SandboxError> {
+        self.sb.bind_tcp(addr)
+    }
+
+    /// Makes the shell `cfg`'s sandbox: writes its limits, attaches its `/tmp` image and
+    /// sends init the setup plan and the runtime's command. Init assembles the root
+    /// concurrently with the caller; setup errors surface from [`Sandbox::start`].
+    pub fn assign(self, cfg: &SandboxConfig, host: &HostConfig) -> Result<Sandbox, SandboxError> {
+        validate(cfg)?;
+        let t0 = std::time::Instant::now();
+        let Shell { mut sb, base } = self;
+        sb.cgroups.set_limits(&Limits {
+            memory_mb: cfg.memory_mb,
+            cpu_millis: cfg.cpu_millis,
+            pids_max: cfg.pids_max,
+        })?;
+        let t_limits = t0.elapsed();
+        let tmp_device = match &cfg.tmp_image {
+            Some(image) => {
+                let (dev, handle) = loopdev::attach(image)?;
+                // The loop device holds the file open; the name is no longer needed.
+                let _ = std::fs::remove_file(image);
+                sb.tmp_loop = Some(handle);
+                Some(dev)
+            }
+            None => None,
+        };
+        let t_attach = t0.elapsed();
+        let ops = plan::build_function(
+            &base,
+            &PlanInput {
+                root: &host.root_mountpoint,
+                task_root: &cfg.task_root,
+                layers: &cfg.layers,
+                runtime_dir: cfg.runtime_dir.as_deref(),
+                tmp_size_mb: cfg.tmp_size_mb,
+                tmp_device: tmp_device.as_deref(),
+                hostname: &cfg.id,
+            },
+        )?;
+        // Init builds the same spec; building it here reports bad argv/env to the caller.
+        ExecSpec::new(&cfg.argv, &cfg.env, &cfg.cwd)?;
+        let order = Order {
+            ops,
+            argv: cfg.argv.clone(),
+            env: cfg.env.clone(),
+            cwd: cfg.cwd.clone(),
+            uid: cfg.uid,
+            gid: cfg.gid,
+        };
+        let go = sb.go_w.as_ref().ok_or(SandboxError::AlreadyStarted)?;
+        order::send(go, &order)?;
+        tracing::debug!(
+            shell = %sb.id,
+            env = %cfg.id,
+            limits_us = t_limits.as_micros() as u64,
+            attach_us = t_attach.as_micros() as u64,
+            assign_us = t0.elapsed().as_micros() as u64,
+            "sandbox shell assigned"
+        );
+        sb.ops.extend(order.ops);
+        sb.id = cfg.id.clone();
         Ok(sb)
+    }
+
+    /// Host pid of the shell's init.
+    pub fn pid(&self) -> i32 {
+        self.sb.pid
+    }
+}
+
+impl Sandbox {
+    /// [`Shell::spawn`] then [`Shell::assign`]: a sandbox made on demand.
+    pub fn prepare(cfg: &SandboxConfig, host: &HostConfig) -> Result<Sandbox, SandboxError> {
+        validate(cfg)?;
+        Shell::spawn(host)?.assign(cfg, host)
     }
 
     /// Waits for the child's setup to finish, then lets it drop privileges, install the
@@ -298,21 +407,30 @@ impl Sandbox {
             return Err(SandboxError::AlreadyStarted);
         }
         self.started = true;
+        let t0 = std::time::Instant::now();
         let fd = self.report_r.as_raw_fd();
         match read_record(fd)? {
             None => return Err(SandboxError::ChildExited("setup")),
             Some((STEP_READY, _)) => {}
             Some((step, err)) => return Err(self.setup_error(step, err)),
         }
+        let t_ready = t0.elapsed();
         let go = self.go_w.take().ok_or(SandboxError::AlreadyStarted)?;
         write_byte(&go)?;
         drop(go);
         // Setup (including the /tmp mount) is done: the mount now keeps the loop device.
         self.tmp_loop = None;
-        match read_record(fd)? {
+        let r = match read_record(fd)? {
             None => Ok(()),
             Some((step, err)) => Err(self.setup_error(step, err)),
-        }
+        };
+        tracing::debug!(
+            id = %self.id,
+            wait_ready_us = t_ready.as_micros() as u64,
+            total_us = t0.elapsed().as_micros() as u64,
+            "sandbox started"
+        );
+        r
     }
 
     fn setup_error(&self, step: i32, err: i32) -> SandboxError {
@@ -457,6 +575,11 @@ impl Sandbox {
     /// The environment id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The name of its cgroup directories under the host's cgroup parent.
+    pub fn cgroup_name(&self) -> &str {
+        &self.cgroup_name
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use stratus_sandbox::{ExitStatus, Sandbox, SandboxError};
+use stratus_sandbox::{ExitStatus, Sandbox, SandboxError, Shell};
 
 #[test]
 fn argv_env_cwd_hostname_arrive_as_given() {
@@ -68,7 +68,7 @@ fn kill_stops_everything_and_removes_cgroups() {
     let mut sb = Sandbox::prepare(&cfg, &host()).unwrap();
     sb.start().unwrap();
     assert_eq!(sb.try_wait().unwrap(), None);
-    let cg = Path::new("/sys/fs/cgroup/pids/stratus-test").join(&cfg.id);
+    let cg = Path::new("/sys/fs/cgroup/pids/stratus-test").join(sb.cgroup_name());
     if host().cgroup_version == stratus_sandbox::CgroupVersion::V1 {
         assert!(cg.exists());
     }
@@ -76,7 +76,7 @@ fn kill_stops_everything_and_removes_cgroups() {
     assert_eq!(sb.try_wait().unwrap(), Some(ExitStatus::Signaled(9)));
     assert!(!cg.exists());
     assert!(!Path::new("/sys/fs/cgroup/memory/stratus-test")
-        .join(&cfg.id)
+        .join(sb.cgroup_name())
         .exists());
     sb.kill().unwrap(); // idempotent
 }
@@ -87,10 +87,11 @@ fn drop_before_start_cleans_up() {
     let cfg = sh(task.path(), "true");
     let sb = Sandbox::prepare(&cfg, &host()).unwrap();
     let pid = sb.pid();
+    let cgroup = sb.cgroup_name().to_owned();
     drop(sb);
     assert!(!Path::new(&format!("/proc/{pid}")).exists());
     assert!(!Path::new("/sys/fs/cgroup/memory/stratus-test")
-        .join(&cfg.id)
+        .join(cgroup)
         .exists());
 }
 
@@ -125,15 +126,48 @@ fn stale_cgroups_from_a_crashed_server_are_cleaned_up() {
     sb.start().unwrap();
     // simulate a crash: the sandbox is never dropped, its cgroups stay behind
     let pid = sb.pid();
+    let cgroup = sb.cgroup_name().to_owned();
     std::mem::forget(sb);
     assert_eq!(stratus_sandbox::cleanup_stale_cgroups(&h), 1);
     // pid 1 of the sandbox was killed; reap it since we are still its parent
     let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
     assert!(!Path::new("/sys/fs/cgroup/memory")
         .join(&h.cgroup_parent)
-        .join(&cfg.id)
+        .join(cgroup)
         .exists());
     for c in ["memory", "cpu", "pids", "freezer"] {
         let _ = std::fs::remove_dir(Path::new("/sys/fs/cgroup").join(c).join(&h.cgroup_parent));
     }
+}
+
+#[test]
+fn shells_run_init_not_a_copy_of_the_host_process_and_die_unassigned() {
+    let h = host();
+    let shell = Shell::spawn(&h).unwrap();
+    let pid = shell.pid();
+    // pid 1 of the sandbox is the init program, exec'd fresh.
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+    let want = std::fs::canonicalize(&h.init_program).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut exe = exe;
+    while exe != want && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+    }
+    assert_eq!(exe, want);
+    drop(shell);
+    assert!(!Path::new(&format!("/proc/{pid}")).exists());
+
+    // An assigned shell runs its function like a prepared sandbox.
+    let task = world_dir();
+    let shell = Shell::spawn(&h).unwrap();
+    let cfg = sh(task.path(), "echo from-shell $(hostname)");
+    let mut sb = shell.assign(&cfg, &h).unwrap();
+    let out = read_all(sb.stdout().unwrap());
+    sb.start().unwrap();
+    assert_eq!(
+        wait_exit(&mut sb, std::time::Duration::from_secs(5)),
+        Some(ExitStatus::Exited(0))
+    );
+    assert_eq!(out.join().unwrap().trim(), format!("from-shell {}", cfg.id));
 }

@@ -138,12 +138,12 @@ fn cpu_quota_is_applied() {
     cfg.cpu_millis = 250;
     let sb = Sandbox::prepare(&cfg, &host()).unwrap();
     if host().cgroup_version == stratus_sandbox::CgroupVersion::V1 {
-        let dir = std::path::Path::new("/sys/fs/cgroup/cpu/stratus-test").join(&cfg.id);
+        let dir = std::path::Path::new("/sys/fs/cgroup/cpu/stratus-test").join(sb.cgroup_name());
         let quota = std::fs::read_to_string(dir.join("cpu.cfs_quota_us")).unwrap();
         assert_eq!(quota.trim(), "25000");
         let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap();
         assert_eq!(procs.trim(), sb.pid().to_string());
-        let mem = std::path::Path::new("/sys/fs/cgroup/memory/stratus-test").join(&cfg.id);
+        let mem = std::path::Path::new("/sys/fs/cgroup/memory/stratus-test").join(sb.cgroup_name());
         let limit = std::fs::read_to_string(mem.join("memory.limit_in_bytes")).unwrap();
         assert_eq!(limit.trim(), (128u64 << 20).to_string());
     }

@@ -1,4 +1,5 @@
-//! Cold start timing, prepare() to the runtime's exec. Prints only; never asserts on time.
+//! Cold start timing, prepare() to the runtime's exec, and from a ready shell. Prints only;
+//! never asserts on time.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -6,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use stratus_sandbox::{ExitStatus, Sandbox};
+use stratus_sandbox::{ExitStatus, Sandbox, Shell};
 
 fn pct(v: &[Duration], p: f64) -> Duration {
     v[((v.len() - 1) as f64 * p).round() as usize]
@@ -53,5 +54,39 @@ fn prepare_to_exec_timing() {
         pct(&total, 0.9),
         total[0],
         total[n - 1],
+    );
+}
+
+#[test]
+fn shell_assign_to_exec_timing() {
+    let task = world_dir();
+    let host = host();
+    let n = 30;
+    let (mut spawn, mut ready) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let cfg = config(task.path(), &["/bin/true"]);
+        let t0 = Instant::now();
+        let shell = Shell::spawn(&host).unwrap();
+        let _api = shell.bind_tcp("127.0.0.1:9001".parse().unwrap()).unwrap();
+        spawn.push(t0.elapsed());
+        // What a cold start pays when a shell is waiting: assign and start.
+        let t1 = Instant::now();
+        let mut sb = shell.assign(&cfg, &host).unwrap();
+        sb.start().unwrap();
+        ready.push(t1.elapsed());
+        assert_eq!(
+            wait_exit(&mut sb, Duration::from_secs(5)),
+            Some(ExitStatus::Exited(0))
+        );
+    }
+    spawn.sort();
+    ready.sort();
+    println!(
+        "from a ready shell over {n} runs:\n  spawn+bind p50 {:?} p90 {:?}\n  assign+start p50 {:?} p90 {:?} max {:?}",
+        pct(&spawn, 0.5),
+        pct(&spawn, 0.9),
+        pct(&ready, 0.5),
+        pct(&ready, 0.9),
+        ready[n - 1],
     );
 }

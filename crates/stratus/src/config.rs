@@ -28,6 +28,9 @@ pub struct ServerArgs {
     /// Seconds an idle execution environment is kept before it is reaped.
     #[arg(long, env = "STRATUS_IDLE_TTL_SECS", default_value_t = 300)]
     pub idle_ttl_secs: u64,
+    /// Sandboxes kept spawned ahead of cold starts (0 = spawn each on demand).
+    #[arg(long, env = "STRATUS_SPARE_SANDBOXES", default_value_t = 2)]
+    pub spare_sandboxes: usize,
     /// Days function logs are kept (default: forever).
     #[arg(long, env = "STRATUS_LOG_RETENTION_DAYS")]
     pub log_retention_days: Option<u32>,

@@ -21,6 +21,11 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    // Every sandbox's pid 1 is this binary re-executed (HostConfig::init_program is
+    // /proc/self/exe): hand over before anything else runs.
+    if stratus_sandbox::invoked_as_init() {
+        stratus_sandbox::init_main();
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Server(args) => server::run(args),

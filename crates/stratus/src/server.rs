@@ -104,6 +104,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
             gid,
             host,
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+            spare_sandboxes: args.spare_sandboxes,
         },
         blobs_for_engine,
         Arc::clone(&logs),

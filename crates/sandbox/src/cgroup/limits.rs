@@ -18,11 +18,6 @@ impl Limits {
         u64::from(self.memory_mb) * 1024 * 1024
     }
 
-    /// Quota per [`CPU_PERIOD_US`]; `None` = unlimited (`cpu_millis == 0`).
-    pub(crate) fn cpu_quota_us(&self) -> Option<u64> {
-        Self::quota_for(self.cpu_millis)
-    }
-
     /// The CFS quota per period for `cpu_millis` thousandths of a CPU (None = unlimited).
     pub(crate) fn quota_for(cpu_millis: u32) -> Option<u64> {
         (cpu_millis > 0).then(|| (u64::from(cpu_millis) * CPU_PERIOD_US / 1000).max(MIN_QUOTA_US))
@@ -41,24 +36,24 @@ mod tests {
             pids_max: 1024,
         };
         assert_eq!(l.memory_bytes(), 134_217_728);
-        assert_eq!(l.cpu_quota_us(), Some(7_200));
+        assert_eq!(Limits::quota_for(l.cpu_millis), Some(7_200));
         let l = Limits {
             memory_mb: 1,
             cpu_millis: 5,
             pids_max: 1,
         };
-        assert_eq!(l.cpu_quota_us(), Some(1_000));
+        assert_eq!(Limits::quota_for(l.cpu_millis), Some(1_000));
         let l = Limits {
             memory_mb: 1,
             cpu_millis: 2000,
             pids_max: 1,
         };
-        assert_eq!(l.cpu_quota_us(), Some(200_000));
+        assert_eq!(Limits::quota_for(l.cpu_millis), Some(200_000));
         let l = Limits {
             memory_mb: 1,
             cpu_millis: 0,
             pids_max: 1,
         };
-        assert_eq!(l.cpu_quota_us(), None);
+        assert_eq!(Limits::quota_for(l.cpu_millis), None);
     }
 }

@@ -28,6 +28,9 @@ use crate::{CgroupVersion, HostConfig, SandboxError};
 pub(crate) trait SandboxCgroup: Send + Sync {
     /// Creates the directories (and the parent when missing) and writes the limits.
     fn create(&self, limits: &Limits) -> Result<(), SandboxError>;
+    /// Rewrites the memory, CPU and pids limits (and restarts the peak-memory record
+    /// where the kernel allows it), for a cgroup created ahead of its function.
+    fn set_limits(&self, limits: &Limits) -> Result<(), SandboxError>;
     /// Moves a process into every controller.
     fn add_process(&self, pid: i32) -> Result<(), SandboxError>;
     /// Changes the CPU quota (0 = unlimited), e.g. after an initialisation boost.

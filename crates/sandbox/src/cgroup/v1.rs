@@ -64,22 +64,30 @@ impl SandboxCgroup for CgroupV1 {
         for d in self.dirs() {
             self.ensure_tree(d)?;
         }
-        let mem = limits.memory_bytes().to_string();
-        self.write(&self.memory, "memory.limit_in_bytes", &mem)?;
-        if self
-            .fs
-            .exists(&self.memory.join("memory.memsw.limit_in_bytes"))
-        {
-            self.write(&self.memory, "memory.memsw.limit_in_bytes", &mem)?;
-        }
         if let Err(e) = self.write(&self.memory, "memory.swappiness", "0") {
             tracing::debug!(error = %e, "memory.swappiness not set");
         }
         self.write(&self.cpu, "cpu.cfs_period_us", &CPU_PERIOD_US.to_string())?;
-        let quota = limits
-            .cpu_quota_us()
-            .map_or("-1".to_string(), |q| q.to_string());
-        self.write(&self.cpu, "cpu.cfs_quota_us", &quota)?;
+        self.set_limits(limits)
+    }
+
+    fn set_limits(&self, limits: &Limits) -> Result<(), SandboxError> {
+        let mem = limits.memory_bytes().to_string();
+        let memsw = self.memory.join("memory.memsw.limit_in_bytes");
+        let has_memsw = self.fs.exists(&memsw);
+        // memsw must stay >= the memory limit at every step: raise memory first when
+        // growing, memsw first when shrinking. One of each order fails harmlessly.
+        if has_memsw {
+            let _ = self.write(&self.memory, "memory.memsw.limit_in_bytes", &mem);
+        }
+        self.write(&self.memory, "memory.limit_in_bytes", &mem)?;
+        if has_memsw {
+            self.write(&self.memory, "memory.memsw.limit_in_bytes", &mem)?;
+        }
+        if let Err(e) = self.write(&self.memory, "memory.max_usage_in_bytes", "0") {
+            tracing::debug!(error = %e, "memory.max_usage_in_bytes not reset");
+        }
+        self.set_cpu_millis(limits.cpu_millis)?;
         self.write(&self.pids, "pids.max", &limits.pids_max.to_string())
     }
 

@@ -82,14 +82,19 @@ impl SandboxCgroup for CgroupV2 {
     fn create(&self, limits: &Limits) -> Result<(), SandboxError> {
         self.ensure_parents()?;
         ensure_dir(self.fs.as_ref(), &self.dir)?;
-        self.write("memory.max", &limits.memory_bytes().to_string())?;
         if self.fs.exists(&self.file("memory.swap.max")) {
             self.write("memory.swap.max", "0")?;
         }
-        let quota = limits
-            .cpu_quota_us()
-            .map_or("max".to_string(), |q| q.to_string());
-        self.write("cpu.max", &format!("{quota} {CPU_PERIOD_US}"))?;
+        self.set_limits(limits)
+    }
+
+    fn set_limits(&self, limits: &Limits) -> Result<(), SandboxError> {
+        self.write("memory.max", &limits.memory_bytes().to_string())?;
+        // Writing memory.peak restarts it (Linux 6.12+); older kernels keep the record.
+        if self.fs.exists(&self.file("memory.peak")) {
+            let _ = self.write("memory.peak", "0");
+        }
+        self.set_cpu_millis(limits.cpu_millis)?;
         self.write("pids.max", &limits.pids_max.to_string())
     }
 

@@ -15,6 +15,7 @@ pub const UID: u32 = 993;
 pub fn host() -> HostConfig {
     let mut h = HostConfig::detect();
     h.cgroup_parent = "stratus-test".into();
+    h.init_program = env!("CARGO_BIN_EXE_stratus-sandbox-init").into();
     h
 }
 

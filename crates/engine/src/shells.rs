@@ -1,0 +1,117 @@
+//! Spare sandboxes: shells spawned ahead of cold starts.
+//!
+//! Spawning a sandbox (cgroups, clone into fresh namespaces, placing it in its cgroups,
+//! exec of init) costs several milliseconds, most of it in the kernel: the first write to a
+//! `cgroup.procs` after a quiet spell waits for an RCU grace period (about 10 ms here). A
+//! few shells are therefore kept ready, with their Runtime API listener already bound in
+//! their network namespace, and a cold start only assigns one (design §4: sandbox ready in
+//! 5 ms). Each one taken is replaced in the background once its cold start is done; when a
+//! burst empties the spares, the cold start spawns its own.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use stratus_sandbox::{HostConfig, Shell};
+
+use crate::error::EngineError;
+
+/// Where the Runtime API listens inside every sandbox (`AWS_LAMBDA_RUNTIME_API`).
+pub(crate) const RUNTIME_API: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    9001,
+));
+
+/// A shell and its Runtime API listener.
+pub(crate) type Spare = (Shell, TcpListener);
+
+/// The spare shells.
+#[derive(Debug)]
+pub(crate) struct Shells {
+    host: HostConfig,
+    target: usize,
+    spare: Mutex<Vec<Spare>>,
+    /// Spawns under way in the background.
+    pending: AtomicUsize,
+}
+
+impl Shells {
+    /// Keeps `target` shells ready (none when 0).
+    pub(crate) fn new(host: HostConfig, target: usize) -> Arc<Self> {
+        Arc::new(Self {
+            host,
+            target,
+            spare: Mutex::default(),
+            pending: AtomicUsize::new(0),
+        })
+    }
+
+    fn spawn(host: &HostConfig) -> Result<Spare, EngineError> {
+        let shell = Shell::spawn(host).map_err(|e| EngineError::Sandbox(e.to_string()))?;
+        let listener = shell
+            .bind_tcp(RUNTIME_API)
+            .map_err(|e| EngineError::Sandbox(e.to_string()))?;
+        Ok((shell, listener))
+    }
+
+    fn ready(&self) -> usize {
+        self.spare.lock().map_or(0, |s| s.len())
+    }
+
+    /// Starts background spawns until ready plus pending shells reach the target.
+    pub(crate) fn refill(self: &Arc<Self>) {
+        loop {
+            let pending = self.pending.load(Ordering::Acquire);
+            if self.ready() + pending >= self.target {
+                return;
+            }
+            if self
+                .pending
+                .compare_exchange(pending, pending + 1, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                continue;
+            }
+            let me = Arc::clone(self);
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                tokio::task::spawn_blocking(move || {
+                    let made = Self::spawn(&me.host);
+                    me.pending.fetch_sub(1, Ordering::AcqRel);
+                    match made {
+                        Ok(spare) => match me.spare.lock() {
+                            Ok(mut s) if s.len() < me.target => s.push(spare),
+                            _ => drop(spare),
+                        },
+                        Err(e) => tracing::warn!(error = %e, "cannot spawn a spare sandbox"),
+                    }
+                });
+            });
+        }
+    }
+
+    /// A ready shell, or one spawned now when none is. The caller calls [`Shells::refill`]
+    /// once its cold start is done: a spawn places a process in cgroups, which stalls every
+    /// fork on the host for a moment, the runtime's own included.
+    pub(crate) async fn take(self: &Arc<Self>) -> Result<Spare, EngineError> {
+        let ready = self.spare.lock().ok().and_then(|mut s| s.pop());
+        let spare = match ready {
+            Some(spare) => spare,
+            None => {
+                let host = self.host.clone();
+                tokio::task::spawn_blocking(move || Self::spawn(&host))
+                    .await
+                    .map_err(|e| EngineError::Sandbox(e.to_string()))??
+            }
+        };
+        Ok(spare)
+    }
+
+    /// Removes the spares (shutdown); dropping them kills them.
+    pub(crate) fn drain(&self) -> Vec<Spare> {
+        self.spare
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+}
