@@ -489,3 +489,17 @@ def test_unprivileged_user_without_capabilities(lambda_client, probe, canary):
     for op in ("setuid0", "chroot", "mount", "chown"):
         assert out[op]["ok"] is False, (op, out[op])
         assert out[op]["errname"] in ("EPERM", "EACCES"), (op, out[op])
+
+
+def test_tmp_size_follows_ephemeral_storage_beyond_the_default(lambda_client):
+    """Spare sandboxes come with the default 512 MB /tmp mounted ahead; a function with
+    another size gets its own, and going back to 512 gets the default again."""
+    fill = _deploy(lambda_client, TMP_FILL, "tmpsize", EphemeralStorage={"Size": 1024},
+                   MemorySize=256, Timeout=30)
+    resp, out = invoke_json(lambda_client, fill, {"mb": 1})
+    assert "FunctionError" not in resp and out["error"] is None, out
+    assert 990 <= out["total_mb"] <= 1040, out
+    lambda_client.update_function_configuration(FunctionName=fill, EphemeralStorage={"Size": 512})
+    wait_active(lambda_client, fill)
+    resp, out = invoke_json(lambda_client, fill, {"mb": 1})
+    assert "FunctionError" not in resp and 480 <= out["total_mb"] <= 530, out

@@ -240,21 +240,17 @@ impl Engine {
     ) -> Result<Created, EngineError> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let stream = self.stream_name(f, &id);
-        let cfg = match self.sandbox_config(f, &id, &stream).await {
-            Err(EngineError::NoBootstrap) => {
-                return Ok(Created::InitFailed {
-                    error_type: "Runtime.InvalidEntrypoint".into(),
-                    body: function_error(
-                        "Runtime.InvalidEntrypoint",
-                        &format!("RequestId: {request_id} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"),
-                    ),
-                    lines: Vec::new(),
-                })
+        let shell = self.inner.shells.take().await?;
+        let ready_tmp = shell.0.tmp_size_mb();
+        let cfg = match self.sandbox_config(f, &id, &stream, ready_tmp).await {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                // The shell is still unassigned: another cold start can have it.
+                self.inner.shells.give_back(shell);
+                return self.cold_start_failed(e, request_id);
             }
-            other => other?,
         };
         tracing::debug!(function = %f.function_name, request_id, env = %id, "cold start");
-        let shell = self.inner.shells.take().await?;
         let created = Environment::create(id, stream, cfg, shell, &self.inner.config.host).await;
         self.inner.shells.refill();
         let created = created?;
@@ -265,6 +261,22 @@ impl Engine {
                 .map_err(|e| EngineError::Sandbox(e.to_string()))?;
         }
         Ok(created)
+    }
+
+    /// A cold start that could not configure its sandbox: a missing bootstrap is the
+    /// function's init error, anything else the platform's.
+    fn cold_start_failed(&self, e: EngineError, request_id: &str) -> Result<Created, EngineError> {
+        match e {
+            EngineError::NoBootstrap => Ok(Created::InitFailed {
+                    error_type: "Runtime.InvalidEntrypoint".into(),
+                    body: function_error(
+                        "Runtime.InvalidEntrypoint",
+                        &format!("RequestId: {request_id} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"),
+                    ),
+                    lines: Vec::new(),
+                }),
+            other => Err(other),
+        }
     }
 
     fn stream_name(&self, f: &FunctionVersion, env_id: &str) -> String {

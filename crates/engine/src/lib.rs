@@ -96,7 +96,11 @@ impl Engine {
     pub fn new(config: EngineConfig, blobs: Arc<BlobStore>, logs: Arc<LogStore>) -> Self {
         let tmp_images =
             tmp_images::TmpImages::new(config.tmp_images_dir.clone(), config.uid, config.gid);
-        let shells = shells::Shells::new(config.host.clone(), config.spare_sandboxes);
+        let shells = shells::Shells::new(
+            config.host.clone(),
+            tmp_images.clone(),
+            config.spare_sandboxes,
+        );
         shells.refill();
         let engine = Self {
             inner: Arc::new(Inner {
@@ -182,11 +186,14 @@ impl Engine {
         self.inner.pool.len()
     }
 
+    /// The sandbox of `f`; `ready_tmp_mb` is the size of a `/tmp` the shell has mounted
+    /// already, kept when it is the function's size.
     async fn sandbox_config(
         &self,
         f: &FunctionVersion,
         id: &str,
         stream: &str,
+        ready_tmp_mb: Option<u32>,
     ) -> Result<SandboxConfig, EngineError> {
         let s = &f.settings;
         let runtime = s
@@ -213,6 +220,7 @@ impl Engine {
             }
         };
         let tmp_image = match &self.inner.tmp_images {
+            _ if ready_tmp_mb == Some(s.ephemeral_storage) => None,
             Some(images) => Some(images.take(s.ephemeral_storage).await?),
             None => None,
         };

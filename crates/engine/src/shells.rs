@@ -6,7 +6,9 @@
 //! few shells are therefore kept ready, with their Runtime API listener already bound in
 //! their network namespace, and a cold start only assigns one (design §4: sandbox ready in
 //! 5 ms). Each one taken is replaced in the background once its cold start is done; when a
-//! burst empties the spares, the cold start spawns its own.
+//! burst empties the spares, the cold start spawns its own. Spares also come with Lambda's
+//! default `/tmp` (512 MB) mounted, which saves attaching and mounting an image on the
+//! cold start of every function that keeps the default.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +17,10 @@ use std::sync::{Arc, Mutex};
 use stratus_sandbox::{HostConfig, Shell};
 
 use crate::error::EngineError;
+use crate::tmp_images::TmpImages;
+
+/// The `/tmp` size spare shells mount ahead: Lambda's default EphemeralStorage.
+const SPARE_TMP_MB: u32 = 512;
 
 /// Where the Runtime API listens inside every sandbox (`AWS_LAMBDA_RUNTIME_API`).
 pub(crate) const RUNTIME_API: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
@@ -29,6 +35,7 @@ pub(crate) type Spare = (Shell, TcpListener);
 #[derive(Debug)]
 pub(crate) struct Shells {
     host: HostConfig,
+    tmp_images: Option<Arc<TmpImages>>,
     target: usize,
     spare: Mutex<Vec<Spare>>,
     /// Spawns under way in the background.
@@ -37,17 +44,32 @@ pub(crate) struct Shells {
 
 impl Shells {
     /// Keeps `target` shells ready (none when 0).
-    pub(crate) fn new(host: HostConfig, target: usize) -> Arc<Self> {
+    pub(crate) fn new(
+        host: HostConfig,
+        tmp_images: Option<Arc<TmpImages>>,
+        target: usize,
+    ) -> Arc<Self> {
         Arc::new(Self {
             host,
+            tmp_images,
             target,
             spare: Mutex::default(),
             pending: AtomicUsize::new(0),
         })
     }
 
-    fn spawn(host: &HostConfig) -> Result<Spare, EngineError> {
-        let shell = Shell::spawn(host).map_err(|e| EngineError::Sandbox(e.to_string()))?;
+    fn spawn(&self) -> Result<Spare, EngineError> {
+        let image = match &self.tmp_images {
+            Some(images) => Some(images.make(SPARE_TMP_MB)?),
+            None => None,
+        };
+        let tmp = image.as_deref().map(|p| (p, SPARE_TMP_MB));
+        let shell = Shell::spawn(&self.host, tmp).map_err(|e| {
+            if let Some(p) = &image {
+                let _ = std::fs::remove_file(p);
+            }
+            EngineError::Sandbox(e.to_string())
+        })?;
         let listener = shell
             .bind_tcp(RUNTIME_API)
             .map_err(|e| EngineError::Sandbox(e.to_string()))?;
@@ -76,7 +98,7 @@ impl Shells {
             tokio::spawn(async move {
                 tokio::time::sleep(std::time::Duration::from_millis(150)).await;
                 tokio::task::spawn_blocking(move || {
-                    let made = Self::spawn(&me.host);
+                    let made = me.spawn();
                     me.pending.fetch_sub(1, Ordering::AcqRel);
                     match made {
                         Ok(spare) => match me.spare.lock() {
@@ -98,13 +120,28 @@ impl Shells {
         let spare = match ready {
             Some(spare) => spare,
             None => {
-                let host = self.host.clone();
-                tokio::task::spawn_blocking(move || Self::spawn(&host))
+                let me = Arc::clone(self);
+                tokio::task::spawn_blocking(move || me.spawn())
                     .await
                     .map_err(|e| EngineError::Sandbox(e.to_string()))??
             }
         };
         Ok(spare)
+    }
+
+    /// Returns an unassigned shell taken by a cold start that failed before using it.
+    pub(crate) fn give_back(&self, spare: Spare) {
+        let extra = match self.spare.lock() {
+            Ok(mut s) if s.len() < self.target.max(1) => {
+                s.push(spare);
+                None
+            }
+            _ => Some(spare),
+        };
+        if let Some(spare) = extra {
+            // Dropping kills and reaps it: not on an async worker.
+            tokio::task::spawn_blocking(move || drop(spare));
+        }
     }
 
     /// Removes the spares (shutdown); dropping them kills them.

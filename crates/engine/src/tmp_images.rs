@@ -46,7 +46,8 @@ impl TmpImages {
         }))
     }
 
-    fn make(&self, size_mb: u32) -> Result<PathBuf, EngineError> {
+    /// Makes a fresh image now (blocking, about 10 ms).
+    pub fn make(&self, size_mb: u32) -> Result<PathBuf, EngineError> {
         let path = self
             .dir
             .join(format!("{}.img", uuid::Uuid::new_v4().simple()));

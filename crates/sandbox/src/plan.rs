@@ -131,6 +131,8 @@ pub(crate) struct PlanInput<'a> {
     pub tmp_size_mb: u32,
     /// A block device holding the /tmp filesystem (ext4), instead of a tmpfs.
     pub tmp_device: Option<&'a Path>,
+    /// `/tmp` was mounted by the base plan already: mount nothing there.
+    pub tmp_ready: bool,
     pub hostname: &'a str,
 }
 
@@ -239,8 +241,23 @@ const OPT: &str = "/opt";
 const RUNTIME: &str = "/var/runtime";
 const TMP: &str = "/tmp";
 
+/// `/tmp` from a block device holding an ext4 filesystem.
+fn mount_ext4(b: &mut Builder<'_>, dev: &Path) -> Result<(), SandboxError> {
+    b.mount(
+        Some(dev.as_os_str().as_bytes()),
+        Path::new(TMP),
+        Some("ext4"),
+        libc::MS_NOSUID | libc::MS_NODEV,
+        None,
+    )
+}
+
 /// Builds the base part (runs in the shell before it is assigned).
-pub(crate) fn build_base(root: &Path, system_dirs: &[SystemDir]) -> Result<Base, SandboxError> {
+pub(crate) fn build_base(
+    root: &Path,
+    system_dirs: &[SystemDir],
+    tmp_device: Option<&Path>,
+) -> Result<Base, SandboxError> {
     let mut b = Builder {
         root,
         ops: Vec::with_capacity(64),
@@ -327,6 +344,9 @@ pub(crate) fn build_base(root: &Path, system_dirs: &[SystemDir]) -> Result<Base,
     for (dir, mode) in [(TASK, 0o755), (OPT, 0o755), (RUNTIME, 0o755), (TMP, 0o1777)] {
         b.mkdir_all(Path::new(dir), mode)?;
     }
+    if let Some(dev) = tmp_device {
+        mount_ext4(&mut b, dev)?;
+    }
     b.ops.push(Op::LoopbackUp);
     Ok(Base {
         ops: b.ops,
@@ -371,13 +391,8 @@ pub(crate) fn build_function(base: &Base, input: &PlanInput<'_>) -> Result<Vec<O
 
     let tmp = Path::new(TMP);
     match input.tmp_device {
-        Some(dev) => b.mount(
-            Some(dev.as_os_str().as_bytes()),
-            tmp,
-            Some("ext4"),
-            libc::MS_NOSUID | libc::MS_NODEV,
-            None,
-        )?,
+        _ if input.tmp_ready => {}
+        Some(dev) => mount_ext4(&mut b, dev)?,
         None => {
             let tmp_data = format!("size={}m,mode=1777", input.tmp_size_mb);
             b.mount(
@@ -417,7 +432,7 @@ pub(crate) fn build(
     system_dirs: &[SystemDir],
     input: &PlanInput<'_>,
 ) -> Result<Vec<Op>, SandboxError> {
-    let base = build_base(input.root, system_dirs)?;
+    let base = build_base(input.root, system_dirs, None)?;
     let mut ops = base.ops.clone();
     ops.extend(build_function(&base, input)?);
     Ok(ops)
@@ -446,6 +461,7 @@ mod tests {
                 runtime_dir: runtime.map(Path::new),
                 tmp_size_mb: 512,
                 tmp_device: None,
+                tmp_ready: false,
                 hostname: "abc",
             },
         )
@@ -520,6 +536,40 @@ mod tests {
     }
 
     #[test]
+    fn a_tmp_mounted_by_the_base_is_not_mounted_again() {
+        let base = build_base(Path::new("/r"), &[], Some(Path::new("/dev/loop7"))).expect("base");
+        let base_ops: Vec<String> = base.ops.iter().map(Op::describe).collect();
+        let tmp = index_of(&base_ops, "mount /dev/loop7 on /r/tmp type ext4");
+        assert!(tmp > index_of(&base_ops, "mkdir /r/tmp 1777"));
+        let input = |tmp_ready, tmp_device| PlanInput {
+            root: Path::new("/r"),
+            task_root: Path::new("/t"),
+            layers: &[],
+            runtime_dir: None,
+            tmp_size_mb: 512,
+            tmp_device,
+            tmp_ready,
+            hostname: "h",
+        };
+        let f: Vec<String> = build_function(&base, &input(true, None))
+            .expect("function")
+            .iter()
+            .map(Op::describe)
+            .collect();
+        assert!(!f.iter().any(|o| o.contains("/r/tmp")), "{f:#?}");
+        assert!(!f.iter().any(|o| o.starts_with("mkdir")), "{f:#?}");
+        // A different size brings its own device, mounted over the base's.
+        let f: Vec<String> = build_function(&base, &input(false, Some(Path::new("/dev/loop8"))))
+            .expect("function")
+            .iter()
+            .map(Op::describe)
+            .collect();
+        assert!(f
+            .iter()
+            .any(|o| o.starts_with("mount /dev/loop8 on /r/tmp type ext4")));
+    }
+
+    #[test]
     fn rejects_bad_inputs() {
         assert!(overlay_lowerdir(&["/a:b".into(), "/c".into()]).is_err());
         assert!(overlay_lowerdir(&["/a,b".into(), "/c".into()]).is_err());
@@ -532,6 +582,7 @@ mod tests {
                 runtime_dir: None,
                 tmp_size_mb: 0,
                 tmp_device: None,
+                tmp_ready: false,
                 hostname: "h",
             },
         );

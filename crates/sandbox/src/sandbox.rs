@@ -3,6 +3,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -39,8 +40,8 @@ pub struct Sandbox {
     stderr_r: Option<OwnedFd>,
     cgroups: Box<dyn SandboxCgroup>,
     ops: Vec<Op>,
-    /// Holds the /tmp loop device open until the child has mounted it (auto-clear).
-    tmp_loop: Option<std::fs::File>,
+    /// Hold the /tmp loop devices open until init has mounted them (auto-clear).
+    tmp_loops: Vec<std::fs::File>,
     started: bool,
     exit: Option<ExitStatus>,
     reaped: bool,
@@ -173,20 +174,32 @@ fn shell_name() -> String {
 pub struct Shell {
     sb: Sandbox,
     base: plan::Base,
+    /// Size of the `/tmp` mounted ahead, if any.
+    tmp_mb: Option<u32>,
 }
 
 impl Shell {
     /// Creates the cgroups, clones a child into new mount, pid, ipc, uts and net
     /// namespaces, places it in the cgroups and lets it execute `host.init_program` as
-    /// sandbox init, which then waits for [`Shell::assign`].
-    pub fn spawn(host: &HostConfig) -> Result<Shell, SandboxError> {
+    /// sandbox init, which assembles the base of the root and waits for
+    /// [`Shell::assign`]. With `tmp`, an image file (unlinked once attached) and its size in
+    /// MiB, `/tmp` is mounted ahead too, for a function whose `/tmp` has that size.
+    pub fn spawn(host: &HostConfig, tmp: Option<(&Path, u32)>) -> Result<Shell, SandboxError> {
         let t0 = std::time::Instant::now();
         if !host.root_mountpoint.is_dir() {
             std::fs::create_dir_all(&host.root_mountpoint)
                 .map_err(|e| SandboxError::io("create root mount point", e))?;
         }
         let system_dirs = plan::classify_system_dirs(&host.system_dirs);
-        let base = plan::build_base(&host.root_mountpoint, &system_dirs)?;
+        let (tmp_device, tmp_loop, tmp_mb) = match tmp {
+            Some((image, size_mb)) => {
+                let (dev, handle) = loopdev::attach(image)?;
+                let _ = std::fs::remove_file(image);
+                (Some(dev), Some(handle), Some(size_mb))
+            }
+            None => (None, None, None),
+        };
+        let base = plan::build_base(&host.root_mountpoint, &system_dirs, tmp_device.as_deref())?;
         let name = shell_name();
         let cgroups = cgroup::for_sandbox(host, &name);
         if let Err(e) = cgroups.create(&SHELL_LIMITS) {
@@ -303,7 +316,7 @@ impl Shell {
             cleaned: false,
             final_oom: false,
             final_peak: None,
-            tmp_loop: None,
+            tmp_loops: tmp_loop.into_iter().collect(),
         };
         sb.cgroups.add_process(sb.pid)?; // on error, Drop kills the child and cleans up
         if let Some(go) = &sb.go_w {
@@ -316,7 +329,7 @@ impl Shell {
             total_us = t0.elapsed().as_micros() as u64,
             "sandbox shell spawned"
         );
-        Ok(Shell { sb, base })
+        Ok(Shell { sb, base, tmp_mb })
     }
 
     /// Binds a TCP listener on `addr` inside the shell's network namespace (see
@@ -331,19 +344,24 @@ impl Shell {
     pub fn assign(self, cfg: &SandboxConfig, host: &HostConfig) -> Result<Sandbox, SandboxError> {
         validate(cfg)?;
         let t0 = std::time::Instant::now();
-        let Shell { mut sb, base } = self;
+        let Shell {
+            mut sb,
+            base,
+            tmp_mb,
+        } = self;
         sb.cgroups.set_limits(&Limits {
             memory_mb: cfg.memory_mb,
             cpu_millis: cfg.cpu_millis,
             pids_max: cfg.pids_max,
         })?;
         let t_limits = t0.elapsed();
+        let tmp_ready = cfg.tmp_image.is_none() && tmp_mb == Some(cfg.tmp_size_mb);
         let tmp_device = match &cfg.tmp_image {
             Some(image) => {
                 let (dev, handle) = loopdev::attach(image)?;
                 // The loop device holds the file open; the name is no longer needed.
                 let _ = std::fs::remove_file(image);
-                sb.tmp_loop = Some(handle);
+                sb.tmp_loops.push(handle);
                 Some(dev)
             }
             None => None,
@@ -358,6 +376,7 @@ impl Shell {
                 runtime_dir: cfg.runtime_dir.as_deref(),
                 tmp_size_mb: cfg.tmp_size_mb,
                 tmp_device: tmp_device.as_deref(),
+                tmp_ready,
                 hostname: &cfg.id,
             },
         )?;
@@ -390,13 +409,19 @@ impl Shell {
     pub fn pid(&self) -> i32 {
         self.sb.pid
     }
+
+    /// Size in MiB of the `/tmp` mounted ahead ([`Shell::spawn`]), if any: a config with
+    /// this `tmp_size_mb` and no `tmp_image` of its own keeps it.
+    pub fn tmp_size_mb(&self) -> Option<u32> {
+        self.tmp_mb
+    }
 }
 
 impl Sandbox {
     /// [`Shell::spawn`] then [`Shell::assign`]: a sandbox made on demand.
     pub fn prepare(cfg: &SandboxConfig, host: &HostConfig) -> Result<Sandbox, SandboxError> {
         validate(cfg)?;
-        Shell::spawn(host)?.assign(cfg, host)
+        Shell::spawn(host, None)?.assign(cfg, host)
     }
 
     /// Waits for the child's setup to finish, then lets it drop privileges, install the
@@ -419,7 +444,7 @@ impl Sandbox {
         write_byte(&go)?;
         drop(go);
         // Setup (including the /tmp mount) is done: the mount now keeps the loop device.
-        self.tmp_loop = None;
+        self.tmp_loops.clear();
         let r = match read_record(fd)? {
             None => Ok(()),
             Some((step, err)) => Err(self.setup_error(step, err)),

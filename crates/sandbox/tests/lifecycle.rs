@@ -143,7 +143,7 @@ fn stale_cgroups_from_a_crashed_server_are_cleaned_up() {
 #[test]
 fn shells_run_init_not_a_copy_of_the_host_process_and_die_unassigned() {
     let h = host();
-    let shell = Shell::spawn(&h).unwrap();
+    let shell = Shell::spawn(&h, None).unwrap();
     let pid = shell.pid();
     // pid 1 of the sandbox is the init program, exec'd fresh.
     let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
@@ -160,7 +160,7 @@ fn shells_run_init_not_a_copy_of_the_host_process_and_die_unassigned() {
 
     // An assigned shell runs its function like a prepared sandbox.
     let task = world_dir();
-    let shell = Shell::spawn(&h).unwrap();
+    let shell = Shell::spawn(&h, None).unwrap();
     let cfg = sh(task.path(), "echo from-shell $(hostname)");
     let mut sb = shell.assign(&cfg, &h).unwrap();
     let out = read_all(sb.stdout().unwrap());

@@ -66,7 +66,7 @@ fn shell_assign_to_exec_timing() {
     for _ in 0..n {
         let cfg = config(task.path(), &["/bin/true"]);
         let t0 = Instant::now();
-        let shell = Shell::spawn(&host).unwrap();
+        let shell = Shell::spawn(&host, None).unwrap();
         let _api = shell.bind_tcp("127.0.0.1:9001".parse().unwrap()).unwrap();
         spawn.push(t0.elapsed());
         // What a cold start pays when a shell is waiting: assign and start.
