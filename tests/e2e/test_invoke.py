@@ -299,3 +299,49 @@ def test_missing_handler_is_handler_not_found(lambda_client):
     resp, out = invoke(lambda_client, name)
     assert resp["FunctionError"] == "Unhandled"
     assert out["errorType"] == "Runtime.HandlerNotFound"
+
+
+LOGGING_APP = '''
+import logging, sys
+logging.getLogger().warning("at import %s", "time")
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+def handler(event, context):
+    logger.info("info from %s", context.function_name)
+    logging.getLogger("child").debug("hidden")
+    try:
+        raise KeyError("k")
+    except KeyError:
+        logger.exception("caught")
+    import yaml  # a host site-packages module (Debian python3-yaml)
+    return {"handlers": len(logging.getLogger().handlers), "yaml": yaml.__name__,
+            "has_exit": callable(exit), "path_head": sys.path[:4]}
+'''
+
+
+def test_python_logging_module_is_configured_like_lambda(lambda_client):
+    """The root logger writes Lambda's TEXT format with the request id, also for records
+    logged while the module was imported; host site-packages stay importable."""
+    import re
+    from pathlib import Path
+
+    assert Path("/usr/lib/python3/dist-packages/yaml").is_dir(), "python3-yaml (awscli's dependency) missing"
+    name = uniq("pylog")
+    create_function(lambda_client, name, make_zip({"app.py": LOGGING_APP}), Runtime="python3.11",
+                    Handler="app.handler")
+    wait_active(lambda_client, name)
+    resp = lambda_client.invoke(FunctionName=name, LogType="Tail", Payload=b"{}")
+    assert "FunctionError" not in resp, resp["Payload"].read()
+    out = json.loads(resp["Payload"].read())
+    assert out["handlers"] == 1 and out["yaml"] == "yaml" and out["has_exit"] is True, out
+    assert out["path_head"] == ["/var/task", "/opt/python", "/opt/python/lib/python3.11/site-packages",
+                                "/var/runtime"], out
+    tail = base64.b64decode(resp["LogResult"]).decode()
+    rid = resp["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    ts = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    assert re.search(rf"\[WARNING\]\t{ts}\t\tat import time", tail), tail
+    assert re.search(rf"\[INFO\]\t{ts}\t{rid}\tinfo from {name}", tail), tail
+    assert re.search(rf"\[ERROR\]\t{ts}\t{rid}\tcaught\r?\nTraceback", tail) or \
+        re.search(rf"\[ERROR\]\t{ts}\t{rid}\tcaught", tail), tail
+    assert "KeyError: 'k'" in tail and "hidden" not in tail, tail

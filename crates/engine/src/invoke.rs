@@ -32,6 +32,8 @@ pub struct InvokeRequest {
     pub tail: bool,
     /// The function's reserved concurrency.
     pub reserved_concurrency: Option<i64>,
+    /// The invocation's request id (the API request's, as on Lambda).
+    pub request_id: String,
 }
 
 /// What the caller answers with.
@@ -84,7 +86,7 @@ impl Engine {
             version: f.version.to_string(),
             revision: f.revision_id.clone(),
         };
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = req.request_id.clone();
         let group = f.settings.logging.log_group.clone();
         let mut log: Vec<(i64, String)> = Vec::new();
         let mut env = match self.inner.pool.take(&key) {

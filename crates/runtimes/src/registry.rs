@@ -169,6 +169,8 @@ fn python_spec(runtime: &str, python: &Path) -> RuntimeSpec {
     RuntimeSpec {
         argv: vec![
             python.display().to_string(),
+            // No site processing at start-up; the bootstrap adds site-packages itself.
+            "-S".into(),
             format!("{RUNTIME_DIR}/python/bootstrap.py"),
         ],
         env,
@@ -245,7 +247,11 @@ mod tests {
         };
         assert_eq!(
             spec.argv,
-            ["/usr/bin/python3.12", "/var/runtime/python/bootstrap.py"]
+            [
+                "/usr/bin/python3.12",
+                "-S",
+                "/var/runtime/python/bootstrap.py"
+            ]
         );
         assert_eq!(env_of(&spec, "PYTHONPATH"), "/var/runtime");
         assert_eq!(env_of(&spec, "AWS_EXECUTION_ENV"), "AWS_Lambda_python3.12");

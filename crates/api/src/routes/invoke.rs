@@ -1,6 +1,6 @@
 //! Invoke: `POST /2015-03-31/functions/{F}/invocations`.
 
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -10,6 +10,7 @@ use stratus_model::LambdaError;
 
 use crate::body::Params;
 use crate::error::ApiError;
+use crate::request_id::RequestId;
 use crate::AppState;
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -18,6 +19,7 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 pub async fn invoke(
     State(s): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
     Path(function): Path<String>,
     q: Params,
     headers: HeaderMap,
@@ -59,6 +61,7 @@ pub async fn invoke(
             client_context,
             tail: header(&headers, "x-amz-log-type") == Some("Tail"),
             reserved_concurrency: target.reserved_concurrency,
+            request_id,
         })
         .await
         .map_err(|e| ApiError(e.to_lambda()))?;

@@ -11,13 +11,12 @@ with the event and a context object, post the result or the error.
 """
 
 import importlib
+import importlib.machinery
 import json
-import logging
 import os
 import socket
 import sys
 import time
-import traceback
 
 TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT") or "/var/task"
 RUNTIME_DIR = os.environ.get("LAMBDA_RUNTIME_DIR") or "/var/runtime"
@@ -26,16 +25,16 @@ THIS_FILE = os.path.abspath(__file__)
 IMPORTLIB_DIR = os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep
 LOG_FORMAT = (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "TEXT").upper()
 
-# Lambda's log level names mapped onto the logging module's.
+# Lambda's log level names mapped onto the logging module's numeric levels.
 LEVELS = {
-    "TRACE": logging.DEBUG,
-    "DEBUG": logging.DEBUG,
-    "INFO": logging.INFO,
-    "WARN": logging.WARNING,
-    "WARNING": logging.WARNING,
-    "ERROR": logging.ERROR,
-    "FATAL": logging.CRITICAL,
-    "CRITICAL": logging.CRITICAL,
+    "TRACE": 10,
+    "DEBUG": 10,
+    "INFO": 20,
+    "WARN": 30,
+    "WARNING": 30,
+    "ERROR": 40,
+    "FATAL": 50,
+    "CRITICAL": 50,
 }
 
 # Request id of the invocation in progress, for log records.
@@ -75,46 +74,42 @@ class FlushingStream:
         self._stream.flush()
 
 
-class StdoutHandler(logging.Handler):
-    """Root-logger handler writing one formatted record per line to stdout."""
+def configure_logging(logging):
+    """Gives the root logger Lambda's handler: one formatted record per line on stdout,
+    with the request id, in Lambda's TEXT or JSON application log format."""
 
-    def emit(self, record):
-        try:
-            sys.stdout.write(self.format(record) + "\n")
-        except Exception:  # noqa: BLE001 - logging must never break the handler
-            self.handleError(record)
+    class StdoutHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                sys.stdout.write(self.format(record) + "\n")
+            except Exception:  # noqa: BLE001 - logging must never break the handler
+                self.handleError(record)
 
+    class RequestIdFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = current_request_id or ""
+            record.tenant_id = current_tenant_id
+            return True
 
-class RequestIdFilter(logging.Filter):
-    def filter(self, record):
-        record.aws_request_id = current_request_id or ""
-        record.tenant_id = current_tenant_id
-        return True
+    class JsonFormatter(logging.Formatter):
+        def format(self, record):
+            import traceback
 
+            out = {
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+                "level": "WARN" if record.levelname == "WARNING" else record.levelname,
+                "message": record.getMessage(),
+                "logger": record.name,
+                "requestId": getattr(record, "aws_request_id", "") or None,
+            }
+            if record.exc_info and record.exc_info[0] is not None:
+                etype, value, tb = record.exc_info
+                out["errorType"] = etype.__name__
+                out["errorMessage"] = str(value)
+                out["stackTrace"] = traceback.format_list(traceback.extract_tb(tb))
+            out = {k: v for k, v in out.items() if v is not None}
+            return json.dumps(out, default=str)
 
-class JsonFormatter(logging.Formatter):
-    """Lambda's structured (LogFormat=JSON) application log shape."""
-
-    def format(self, record):
-        out = {
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
-            "level": "WARN" if record.levelname == "WARNING" else record.levelname,
-            "message": record.getMessage(),
-            "logger": record.name,
-            "requestId": getattr(record, "aws_request_id", "") or None,
-        }
-        if record.exc_info and record.exc_info[0] is not None:
-            etype, value, tb = record.exc_info
-            out["errorType"] = etype.__name__
-            out["errorMessage"] = str(value)
-            out["stackTrace"] = traceback.format_list(traceback.extract_tb(tb))
-        out = {k: v for k, v in out.items() if v is not None}
-        return json.dumps(out, default=str)
-
-
-def setup_output():
-    sys.stdout = FlushingStream(sys.stdout)
-    sys.stderr = FlushingStream(sys.stderr)
     logging.Formatter.converter = time.gmtime
     handler = StdoutHandler()
     if LOG_FORMAT == "JSON":
@@ -134,6 +129,48 @@ def setup_output():
     level = LEVELS.get((os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "").upper())
     if level is not None:
         root.setLevel(level)
+
+
+class _ConfiguringLoader:
+    """Runs `logging`'s own loader, then configures it (see LoggingImportHook)."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        configure_logging(module)
+
+
+class LoggingImportHook:
+    """Configures the root logger the first time anything imports `logging`.
+
+    Importing `logging` costs about 10 ms of every cold start, and most handlers never
+    use it; those that do find it configured as on Lambda, even at import time."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ConfiguringLoader(spec.loader)
+        return spec
+
+
+def setup_output():
+    sys.stdout = FlushingStream(sys.stdout)
+    sys.stderr = FlushingStream(sys.stderr)
+    if "logging" in sys.modules:
+        configure_logging(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, LoggingImportHook())
 
 
 def log_error(error):
@@ -390,6 +427,13 @@ def configure_sys_path():
     ]
     own_dir = os.path.dirname(THIS_FILE)
     rest = [p for p in sys.path if p and os.path.abspath(p) != own_dir]
+    # The interpreter runs with -S (no site processing: the host's .pth files cost
+    # milliseconds of every cold start); the host's site-packages stay importable, after
+    # the stdlib, as the runtime's own packages are on Lambda.
+    import site
+
+    site.setquit()  # exit() and quit(), which -S leaves out
+    rest += [d for d in site.getsitepackages() if os.path.isdir(d)]
     seen = set()
     ordered = []
     for entry in first + rest:
@@ -401,6 +445,8 @@ def configure_sys_path():
 
 def user_frames(tb):
     """Traceback entries from the first frame outside this runtime and importlib."""
+    import traceback  # only errors get here
+
     frames = traceback.extract_tb(tb)
     for index, frame in enumerate(frames):
         name = frame.filename
