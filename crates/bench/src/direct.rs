@@ -5,6 +5,7 @@
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use stratus_runtime_api::{Invocation, Limits, RuntimeApi};
@@ -52,29 +53,58 @@ impl Direct {
         })
     }
 
+    async fn invoke_one(&self, i: usize) -> anyhow::Result<()> {
+        let inv = Invocation {
+            request_id: format!("00000000-0000-0000-0000-{i:012}"),
+            deadline_ms: chrono::Utc::now().timestamp_millis() as u64 + 10_000,
+            invoked_function_arn: "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
+            trace_id: "Root=1-00000000-000000000000000000000000;Sampled=0".into(),
+            client_context: None,
+            cognito_identity: None,
+            payload: bytes::Bytes::from_static(b"{}"),
+        };
+        self.api
+            .invoke(inv)
+            .await
+            .map_err(|e| anyhow::anyhow!("direct invoke: {e}"))?;
+        Ok(())
+    }
+
     /// Times `n` invocations of `{}`.
     pub async fn latencies(&self, n: usize) -> anyhow::Result<Vec<Duration>> {
         let mut out = Vec::with_capacity(n);
         for i in 0..n + 100 {
-            let inv = Invocation {
-                request_id: format!("00000000-0000-0000-0000-{i:012}"),
-                deadline_ms: chrono::Utc::now().timestamp_millis() as u64 + 10_000,
-                invoked_function_arn: "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
-                trace_id: "Root=1-00000000-000000000000000000000000;Sampled=0".into(),
-                client_context: None,
-                cognito_identity: None,
-                payload: bytes::Bytes::from_static(b"{}"),
-            };
             let t = Instant::now();
-            self.api
-                .invoke(inv)
-                .await
-                .map_err(|e| anyhow::anyhow!("direct invoke: {e}"))?;
+            self.invoke_one(i).await?;
             if i >= 100 {
                 out.push(t.elapsed());
             }
         }
         Ok(out)
+    }
+
+    /// Invocations per second over `secs`, one caller per runtime, all at once: what the
+    /// runtimes and the Runtime API alone sustain on this machine.
+    pub async fn throughput(runtimes: &[Arc<Direct>], secs: f64) -> anyhow::Result<f64> {
+        let until = Instant::now() + Duration::from_secs_f64(secs);
+        let started = Instant::now();
+        let mut set = tokio::task::JoinSet::new();
+        for d in runtimes {
+            let d = Arc::clone(d);
+            set.spawn(async move {
+                let mut n = 0usize;
+                while Instant::now() < until {
+                    d.invoke_one(n).await?;
+                    n += 1;
+                }
+                anyhow::Ok(n)
+            });
+        }
+        let mut total = 0;
+        while let Some(done) = set.join_next().await {
+            total += done??;
+        }
+        Ok(total as f64 / started.elapsed().as_secs_f64())
     }
 }
 

@@ -192,30 +192,37 @@ pub fn run(binary: &Path, noop: &Path) -> anyhow::Result<()> {
     let runtime_dir = tempfile::tempdir()?;
     let (py_argv, py_env) = direct::python(runtime_dir.path(), task_root.path())?;
     let noop_argv = vec![noop.display().to_string()];
-    let (mut direct_rows, mut direct_init) = (Vec::new(), Vec::new());
+    let (mut direct_rows, mut direct_init, mut direct_tput) = (Vec::new(), Vec::new(), Vec::new());
     for (argv, env) in [(noop_argv, Vec::new()), (py_argv, py_env)] {
-        let (lat, inits) = rt.block_on(async {
+        let (lat, inits, tput) = rt.block_on(async {
             let mut inits = Vec::new();
             for _ in 0..COLD - 1 {
                 inits.push(Direct::start(&argv, &env).await?.init);
             }
             let d = Direct::start(&argv, &env).await?;
             inits.push(d.init);
-            anyhow::Ok((d.latencies(WARM).await?, inits))
+            let lat = d.latencies(WARM).await?;
+            let mut four = vec![std::sync::Arc::new(d)];
+            for _ in 0..3 {
+                four.push(std::sync::Arc::new(Direct::start(&argv, &env).await?));
+            }
+            let tput = Direct::throughput(&four, 3.0).await?;
+            anyhow::Ok((lat, inits, tput))
         })?;
         direct_rows.push(lat);
         direct_init.push(inits);
+        direct_tput.push(tput);
     }
 
     println!("Functions run with MemorySize {MEMORY_MB} (one vCPU). Client: one keep-alive connection per concurrent caller.\n");
     println!(
-        "| warm invoke | p50 | p99 | req/s c=1 | req/s c=4 | runtime driven directly p50 | p99 |"
+        "| warm invoke | p50 | p99 | req/s c=1 | req/s c=4 | runtime driven directly p50 | p99 | req/s c=4 |"
     );
-    println!("|---|---|---|---|---|---|---|");
-    for (row, direct) in rows.iter().zip(direct_rows.iter_mut()) {
+    println!("|---|---|---|---|---|---|---|---|");
+    for ((row, direct), dtput) in rows.iter().zip(direct_rows.iter_mut()).zip(&direct_tput) {
         let mut warm = row.warm.clone();
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {} | {} |",
+            "| {} | {} | {} | {:.0} | {:.0} | {} | {} | {:.0} |",
             row.label,
             us(percentile(&mut warm, 0.5)),
             us(percentile(&mut warm, 0.99)),
@@ -223,6 +230,7 @@ pub fn run(binary: &Path, noop: &Path) -> anyhow::Result<()> {
             row.tput4,
             us(percentile(direct, 0.5)),
             us(percentile(direct, 0.99)),
+            dtput,
         );
     }
     println!();

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,8 @@ pub struct Event {
 pub(crate) struct Stream {
     pub creation_time: i64,
     pub events: VecDeque<Event>,
+    /// Its file, computed once.
+    pub path: Arc<PathBuf>,
 }
 
 pub(crate) struct Group {
@@ -140,6 +142,7 @@ impl LogStore {
                     Stream {
                         creation_time,
                         events,
+                        path: Arc::new(sfile.path()),
                     },
                 );
             }
@@ -164,19 +167,37 @@ impl LogStore {
         let Ok(mut groups) = self.groups.write() else {
             return;
         };
-        let g = groups.entry(group.to_owned()).or_insert_with(|| Group {
-            creation_time: now,
-            retention_days: self.default_retention_days,
-            streams: BTreeMap::new(),
-        });
+        if !groups.contains_key(group) {
+            groups.insert(
+                group.to_owned(),
+                Group {
+                    creation_time: now,
+                    retention_days: self.default_retention_days,
+                    streams: BTreeMap::new(),
+                },
+            );
+        }
+        let Some(g) = groups.get_mut(group) else {
+            return;
+        };
         let limit = cutoff(g.retention_days, now);
-        let s = g
-            .streams
-            .entry(stream.to_owned())
-            .or_insert_with(|| Stream {
-                creation_time: now,
-                events: VecDeque::new(),
-            });
+        if !g.streams.contains_key(stream) {
+            let path = self
+                .dir
+                .join(hex_name(group))
+                .join(format!("{}.jsonl", hex_name(stream)));
+            g.streams.insert(
+                stream.to_owned(),
+                Stream {
+                    creation_time: now,
+                    events: VecDeque::new(),
+                    path: Arc::new(path),
+                },
+            );
+        }
+        let Some(s) = g.streams.get_mut(stream) else {
+            return;
+        };
         let mut fresh = Vec::with_capacity(lines.len());
         for (ts, msg) in lines {
             let e = Event {
@@ -192,10 +213,7 @@ impl LogStore {
         {
             s.events.pop_front();
         }
-        let path = self
-            .dir
-            .join(hex_name(group))
-            .join(format!("{}.jsonl", hex_name(stream)));
+        let path = Arc::clone(&s.path);
         self.persist(persist::Job::Append(path, fresh));
     }
 

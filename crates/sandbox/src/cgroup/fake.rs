@@ -4,13 +4,28 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use super::fs::ValueFile;
 use super::CgroupFs;
 
 #[derive(Default)]
 pub(crate) struct FakeFs {
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
+}
+
+/// An "open" fake file: reads the current value each time.
+struct FakeValue {
+    state: Arc<Mutex<State>>,
+    path: PathBuf,
+}
+
+impl ValueFile for FakeValue {
+    fn read_u64(&self) -> io::Result<u64> {
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let text = s.files.get(&self.path).ok_or(io::ErrorKind::NotFound)?;
+        super::fs::parse_u64(text.as_bytes())
+    }
 }
 
 #[derive(Default)]
@@ -92,5 +107,14 @@ impl CgroupFs for FakeFs {
     fn exists(&self, path: &Path) -> bool {
         let s = self.lock();
         s.dirs.contains(path) || s.files.contains_key(path)
+    }
+    fn open_value(&self, path: &Path) -> io::Result<Box<dyn ValueFile>> {
+        if !self.lock().files.contains_key(path) {
+            return Err(io::ErrorKind::NotFound.into());
+        }
+        Ok(Box::new(FakeValue {
+            state: Arc::clone(&self.state),
+            path: path.to_path_buf(),
+        }))
     }
 }

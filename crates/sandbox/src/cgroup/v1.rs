@@ -1,8 +1,9 @@
 //! cgroup v1: one directory per controller, `<root>/<controller>/<parent>/<id>`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use super::fs::ValueFile;
 use super::limits::CPU_PERIOD_US;
 use super::{
     ensure_dir, keyed_value, kill_listed, read_u64, remove_dir_retry, wait_until, CgroupFs, Limits,
@@ -12,6 +13,8 @@ use crate::SandboxError;
 
 pub(crate) struct CgroupV1 {
     fs: Arc<dyn CgroupFs>,
+    /// `memory.max_usage_in_bytes`, opened once created.
+    peak: OnceLock<Box<dyn ValueFile>>,
     memory: PathBuf,
     cpu: PathBuf,
     pids: PathBuf,
@@ -23,6 +26,7 @@ impl CgroupV1 {
         let dir = |c: &str| root.join(c).join(parent.trim_matches('/')).join(id);
         CgroupV1 {
             fs,
+            peak: OnceLock::new(),
             memory: dir("memory"),
             cpu: dir("cpu"),
             pids: dir("pids"),
@@ -68,7 +72,14 @@ impl SandboxCgroup for CgroupV1 {
             tracing::debug!(error = %e, "memory.swappiness not set");
         }
         self.write(&self.cpu, "cpu.cfs_period_us", &CPU_PERIOD_US.to_string())?;
-        self.set_limits(limits)
+        self.set_limits(limits)?;
+        if let Ok(f) = self
+            .fs
+            .open_value(&self.memory.join("memory.max_usage_in_bytes"))
+        {
+            let _ = self.peak.set(f);
+        }
+        Ok(())
     }
 
     fn set_limits(&self, limits: &Limits) -> Result<(), SandboxError> {
@@ -121,10 +132,11 @@ impl SandboxCgroup for CgroupV1 {
     }
 
     fn memory_peak_bytes(&self) -> Result<u64, SandboxError> {
-        read_u64(
-            self.fs.as_ref(),
-            &self.memory.join("memory.max_usage_in_bytes"),
-        )
+        let path = self.memory.join("memory.max_usage_in_bytes");
+        match self.peak.get() {
+            Some(f) => f.read_u64().map_err(|e| SandboxError::cgroup(path, e)),
+            None => read_u64(self.fs.as_ref(), &path),
+        }
     }
 
     fn oom_killed(&self) -> Result<bool, SandboxError> {

@@ -1,8 +1,9 @@
 //! cgroup v2: one directory `<root>/<parent>/<id>` in the unified hierarchy.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use super::fs::ValueFile;
 use super::limits::CPU_PERIOD_US;
 use super::{
     ensure_dir, keyed_value, kill_listed, read_u64, remove_dir_retry, wait_until, CgroupFs, Limits,
@@ -14,6 +15,8 @@ const CONTROLLERS: &[&str] = &["memory", "cpu", "pids"];
 
 pub(crate) struct CgroupV2 {
     fs: Arc<dyn CgroupFs>,
+    /// `memory.peak` (or `memory.current` before Linux 5.19), opened once created.
+    peak: OnceLock<Box<dyn ValueFile>>,
     root: PathBuf,
     dir: PathBuf,
 }
@@ -22,6 +25,7 @@ impl CgroupV2 {
     pub(crate) fn new(fs: Arc<dyn CgroupFs>, root: &Path, parent: &str, id: &str) -> CgroupV2 {
         CgroupV2 {
             fs,
+            peak: OnceLock::new(),
             root: root.to_path_buf(),
             dir: root.join(parent.trim_matches('/')).join(id),
         }
@@ -29,6 +33,17 @@ impl CgroupV2 {
 
     fn file(&self, name: &str) -> PathBuf {
         self.dir.join(name)
+    }
+
+    /// `memory.peak`; kernels before 5.19 have none, and the current usage is the best
+    /// there is.
+    fn peak_file(&self) -> PathBuf {
+        let peak = self.file("memory.peak");
+        if self.fs.exists(&peak) {
+            peak
+        } else {
+            self.file("memory.current")
+        }
     }
 
     fn write(&self, name: &str, value: &str) -> Result<(), SandboxError> {
@@ -85,7 +100,11 @@ impl SandboxCgroup for CgroupV2 {
         if self.fs.exists(&self.file("memory.swap.max")) {
             self.write("memory.swap.max", "0")?;
         }
-        self.set_limits(limits)
+        self.set_limits(limits)?;
+        if let Ok(f) = self.fs.open_value(&self.peak_file()) {
+            let _ = self.peak.set(f);
+        }
+        Ok(())
     }
 
     fn set_limits(&self, limits: &Limits) -> Result<(), SandboxError> {
@@ -119,12 +138,11 @@ impl SandboxCgroup for CgroupV2 {
     }
 
     fn memory_peak_bytes(&self) -> Result<u64, SandboxError> {
-        let peak = self.file("memory.peak");
-        if self.fs.exists(&peak) {
-            read_u64(self.fs.as_ref(), &peak)
-        } else {
-            // Kernels before 5.19 have no memory.peak: the current usage is the best we have.
-            read_u64(self.fs.as_ref(), &self.file("memory.current"))
+        match self.peak.get() {
+            Some(f) => f
+                .read_u64()
+                .map_err(|e| SandboxError::cgroup(self.file("memory.peak"), e)),
+            None => read_u64(self.fs.as_ref(), &self.peak_file()),
         }
     }
 
