@@ -315,8 +315,11 @@ def handler(event, context):
     except KeyError:
         logger.exception("caught")
     import yaml  # a host site-packages module (Debian python3-yaml)
+    import os
+    runtime = sys.modules["_stratus_runtime"]
     return {"handlers": len(logging.getLogger().handlers), "yaml": yaml.__name__,
-            "has_exit": callable(exit), "path_head": sys.path[:4]}
+            "has_exit": callable(exit), "path_head": sys.path[:4],
+            "runtime_pyc": os.path.isfile(runtime.__cached__)}
 '''
 
 
@@ -335,6 +338,7 @@ def test_python_logging_module_is_configured_like_lambda(lambda_client):
     assert "FunctionError" not in resp, resp["Payload"].read()
     out = json.loads(resp["Payload"].read())
     assert out["handlers"] == 1 and out["yaml"] == "yaml" and out["has_exit"] is True, out
+    assert out["runtime_pyc"] is True, "the runtime's bytecode was not precompiled"
     assert out["path_head"] == ["/var/task", "/opt/python", "/opt/python/lib/python3.11/site-packages",
                                 "/var/runtime"], out
     tail = base64.b64decode(resp["LogResult"]).decode()

@@ -114,6 +114,7 @@ pub type Launch = (Vec<String>, Vec<(String, String)>);
 /// Argv and environment of the bundled Python runtime, run from `runtime_dir` on `task_root`.
 pub fn python(runtime_dir: &Path, task_root: &Path) -> anyhow::Result<Launch> {
     stratus_runtimes::install(runtime_dir)?;
+    stratus_runtimes::precompile_python(runtime_dir)?;
     let stratus_runtimes::Launch::Bundled(spec) = stratus_runtimes::launch_for("python3.11")?
     else {
         anyhow::bail!("python3.11 is not a bundled runtime");

@@ -81,6 +81,15 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     let runtime_dir = args.data_dir.join("runtimes");
     stratus_runtimes::install(&runtime_dir)
         .with_context(|| format!("installing bundled runtimes into {}", runtime_dir.display()))?;
+    {
+        // Bytecode for the Python runtime: until it exists, cold starts compile the source.
+        let dir = runtime_dir.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = stratus_runtimes::precompile_python(&dir) {
+                tracing::warn!(error = %e, "cannot precompile the Python runtime");
+            }
+        });
+    }
     let mut host = stratus_sandbox::HostConfig::detect();
     // Sandboxes of this server live under their own cgroup parent, named after the data
     // dir: several servers can share a host, and the start-up sweep below only removes what
