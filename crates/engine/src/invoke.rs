@@ -90,10 +90,15 @@ impl Engine {
         let group = f.settings.logging.log_group.clone();
         let mut log: Vec<(i64, String)> = Vec::new();
         let mut env = match self.inner.pool.take(&key) {
-            Some(env) => {
-                env.sandbox
-                    .thaw()
-                    .map_err(|e| EngineError::Sandbox(e.to_string()))?;
+            Some(mut env) => {
+                // Only the reaper freezes, and only environments idle for a moment: a
+                // back-to-back invocation finds its environment running (no cgroup write).
+                if env.frozen {
+                    env.sandbox
+                        .thaw()
+                        .map_err(|e| EngineError::Sandbox(e.to_string()))?;
+                    env.frozen = false;
+                }
                 env
             }
             None => match self.cold_start(f, &request_id).await? {
