@@ -1,5 +1,5 @@
 """Execution-environment lifecycle and contents: code updates retire warm environments,
-idle environments are reaped, published versions keep their code, deleted functions stop
+idle environments are frozen by the cgroup freezer, thawed on reuse and reaped, published versions keep their code, deleted functions stop
 answering, and inside the environment the variables (spec E.1), layers under /opt and /tmp
 look as they do on AWS Lambda. Also Node.js ESM handlers and client context."""
 
@@ -357,3 +357,55 @@ def test_tmp_is_writable_and_survives_warm_invokes(lambda_client):
     other = deploy(lambda_client, "tmp2")
     r, o = invoke_json(lambda_client, other, {"tmp_read": True})
     assert ok(r, o)["tmp"] is None
+
+
+def _sandbox_cgroup_of(function_name: str):
+    """The host cgroup (freezer hierarchy on v1, unified on v2) holding the runtime of
+    `function_name`, found from the host side as root: the process whose environment names
+    the function."""
+    from pathlib import Path
+
+    v2 = Path("/sys/fs/cgroup/cgroup.controllers").is_file() and \
+        Path("/sys/fs/cgroup/cgroup.controllers").read_text().strip() != ""
+    root = Path("/sys/fs/cgroup") if v2 else Path("/sys/fs/cgroup/freezer")
+    needle = f"AWS_LAMBDA_FUNCTION_NAME={function_name}".encode()
+    for procs in (root / "stratus").glob("*/*/cgroup.procs"):
+        for pid in procs.read_text().split():
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes()
+            except OSError:
+                continue
+            if needle in environ.split(b"\0"):
+                return procs.parent, v2
+    return None, v2
+
+
+def _frozen(cg, v2: bool) -> bool:
+    if v2:
+        return "frozen 1" in (cg / "cgroup.events").read_text()
+    return (cg / "freezer.state").read_text().strip() == "FROZEN"
+
+
+def test_idle_environment_is_frozen_and_thawed_on_reuse(lambda_client):
+    """An idle environment is stopped by the cgroup freezer (it uses no CPU while idle) and
+    thawed by the next invocation, which finds it warm."""
+    name = uniq("freeze")
+    create_function(lambda_client, name, make_zip({"app.py": CODE.format(tag="f")}),
+                    Runtime="python3.11", Handler="app.handler")
+    wait_active(lambda_client, name)
+    _, first = invoke_json(lambda_client, name, {})
+    cg, v2 = _sandbox_cgroup_of(name)
+    assert cg is not None, "no sandbox cgroup holds the function's runtime"
+    deadline = time.monotonic() + 5
+    while not _frozen(cg, v2) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _frozen(cg, v2), f"{cg} not frozen after the environment went idle"
+    _, second = invoke_json(lambda_client, name, {})
+    assert second["count"] == first["count"] + 1 and second["stream"] == first["stream"], second
+    # Frozen again once idle; thawed again by the next call.
+    deadline = time.monotonic() + 5
+    while not _frozen(cg, v2) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _frozen(cg, v2)
+    _, third = invoke_json(lambda_client, name, {})
+    assert third["count"] == first["count"] + 2, third
