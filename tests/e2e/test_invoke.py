@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 
 import pytest
@@ -349,3 +350,51 @@ def test_python_logging_module_is_configured_like_lambda(lambda_client):
     assert re.search(rf"\[ERROR\]\t{ts}\t{rid}\tcaught\r?\nTraceback", tail) or \
         re.search(rf"\[ERROR\]\t{ts}\t{rid}\tcaught", tail), tail
     assert "KeyError: 'k'" in tail and "hidden" not in tail, tail
+
+
+HEADERS_BOOTSTRAP = '''#!/usr/bin/python3.11
+import json, os, time, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+while True:
+    with urllib.request.urlopen(api + "next") as r:
+        got = {k.lower(): v for k, v in r.headers.items() if k.lower().startswith("lambda-runtime-")}
+        got["now_ms"] = int(time.time() * 1000)
+        got["event"] = json.loads(r.read())
+    rid = got["lambda-runtime-aws-request-id"]
+    urllib.request.urlopen(urllib.request.Request(api + rid + "/response",
+                                                  data=json.dumps(got).encode(), method="POST")).read()
+'''
+
+
+def test_runtime_api_next_sends_every_lambda_runtime_header(lambda_client):
+    """GET /runtime/invocation/next carries the request id (the one Invoke answers with),
+    the deadline, the invoked ARN as called (qualifier included), the trace id and the
+    client context (spec D)."""
+    name = uniq("hdrs")
+    create_function(lambda_client, name, executable_zip({"bootstrap": HEADERS_BOOTSTRAP}),
+                    Runtime="provided.al2023", Handler="h", Timeout=7)
+    wait_active(lambda_client, name)
+    version = lambda_client.publish_version(FunctionName=name)["Version"]
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    ctx = {"custom": {"k": "v"}, "env": {"e": "1"}, "client": {"installation_id": "i-1"}}
+    resp = lambda_client.invoke(FunctionName=name, Qualifier="live", Payload=b'{"a": 1}',
+                                ClientContext=base64.b64encode(json.dumps(ctx).encode()).decode(),
+                                LogType="Tail")
+    got = json.loads(resp["Payload"].read())
+    assert "FunctionError" not in resp, (got, base64.b64decode(resp.get("LogResult", "")).decode())
+    h = {k.lower(): v for k, v in got.items()}
+    assert h["lambda-runtime-aws-request-id"] == resp["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    arn = lambda_client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    assert h["lambda-runtime-invoked-function-arn"] == f"{arn}:live", h
+    deadline = int(h["lambda-runtime-deadline-ms"])
+    assert 6_000 <= deadline - h["now_ms"] <= 7_000, h  # Timeout=7 s from the start of the call
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;Parent=[0-9a-f]{16})?;Sampled=[01]",
+                        h["lambda-runtime-trace-id"]), h
+    assert json.loads(h["lambda-runtime-client-context"]) == ctx, h
+    assert "lambda-runtime-cognito-identity" not in h, h
+    assert h["event"] == {"a": 1}
+    # Unqualified: the ARN as called, without a qualifier.
+    resp = lambda_client.invoke(FunctionName=name, Payload=b"{}")
+    h = {k.lower(): v for k, v in json.loads(resp["Payload"].read()).items()}
+    assert h["lambda-runtime-invoked-function-arn"] == arn, h
+    assert "lambda-runtime-client-context" not in h, h

@@ -84,3 +84,62 @@ def test_region_and_account_from_env(server_factory):
 def test_healthz_on_private_server(server_factory):
     srv = server_factory()
     assert http_status(f"{srv.endpoint}/healthz") == 200
+
+
+def _children_running_init(pid: int) -> list[int]:
+    """Direct children of the server that are sandbox inits (the server binary re-executed
+    with the hidden init argument)."""
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and len(cmdline) > 1 and cmdline[1] == b"__stratus-sandbox-init":
+            found.append(int(proc.name))
+    return found
+
+
+def test_start_logs_cgroup_version_and_keeps_spare_sandboxes(server_factory):
+    """The server says which cgroup flavour it found, keeps `--spare-sandboxes` sandboxes
+    spawned ahead (their pid 1 is the server binary as init), and they go with it."""
+    import time
+    from pathlib import Path
+
+    controllers = Path("/sys/fs/cgroup/cgroup.controllers")
+    want = "V2" if controllers.is_file() and controllers.read_text().strip() else "V1"
+    srv = server_factory()
+    logs = srv.stdout_text() + srv.stderr_tail()
+    assert f"cgroups={want}" in logs, logs[-3000:]
+    deadline = time.monotonic() + 10
+    while len(_children_running_init(srv.proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    spares = _children_running_init(srv.proc.pid)
+    assert len(spares) == 2, spares
+    assert srv.terminate() == 0, srv.stderr_tail()
+    assert not [p for p in spares if Path(f"/proc/{p}").exists()], "spare sandboxes outlived the server"
+
+
+def test_spare_sandboxes_end_when_the_server_is_killed(server_factory):
+    """A SIGKILLed server cannot clean up: its spare sandboxes notice their control pipe
+    closing and exit on their own."""
+    import time
+    from pathlib import Path
+
+    srv = server_factory()
+    deadline = time.monotonic() + 10
+    while len(_children_running_init(srv.proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    spares = _children_running_init(srv.proc.pid)
+    assert len(spares) == 2, spares
+    srv.kill9()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{p}").exists() for p in spares) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in spares if Path(f"/proc/{p}").exists()], "spares outlived a killed server"
