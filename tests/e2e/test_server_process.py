@@ -143,3 +143,34 @@ def test_spare_sandboxes_end_when_the_server_is_killed(server_factory):
     while any(Path(f"/proc/{p}").exists() for p in spares) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in spares if Path(f"/proc/{p}").exists()], "spares outlived a killed server"
+
+
+def test_a_killed_spare_sandbox_is_replaced(server_factory):
+    """Spares killed from outside are discarded: the next cold start still works, and the
+    spares are made again."""
+    import os
+    import time
+
+    from helpers import invoke_json, wait_active
+
+    srv = server_factory()
+    deadline = time.monotonic() + 10
+    while len(_children_running_init(srv.proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    spares = _children_running_init(srv.proc.pid)
+    assert len(spares) == 2, spares
+    for pid in spares:
+        os.kill(pid, signal.SIGKILL)
+    c = make_client(srv)
+    name = uniq("afterkill")
+    create_function(c, name, make_zip({"app.py": "def handler(e, c):\n    return {'ok': 1}\n"}),
+                    Runtime="python3.11", Handler="app.handler")
+    wait_active(c, name)
+    resp, out = invoke_json(c, name, {})
+    assert "FunctionError" not in resp and out == {"ok": 1}, out
+    deadline = time.monotonic() + 10
+    while len(_children_running_init(srv.proc.pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The environment's own pid 1 plus two fresh spares, none of them the killed ones.
+    now = _children_running_init(srv.proc.pid)
+    assert len(now) == 3 and not set(now) & set(spares), (now, spares)

@@ -116,7 +116,20 @@ impl Shells {
     /// once its cold start is done: a spawn places a process in cgroups, which stalls every
     /// fork on the host for a moment, the runtime's own included.
     pub(crate) async fn take(self: &Arc<Self>) -> Result<Spare, EngineError> {
-        let ready = self.spare.lock().ok().and_then(|mut s| s.pop());
+        let ready = loop {
+            let Some(mut spare) = self.spare.lock().ok().and_then(|mut s| s.pop()) else {
+                break None;
+            };
+            if spare.0.is_alive() {
+                break Some(spare);
+            }
+            // Killed while it waited (by an operator, say): reaped above, cleaned up here.
+            tracing::warn!(
+                pid = spare.0.pid(),
+                "a spare sandbox had died; discarding it"
+            );
+            tokio::task::spawn_blocking(move || drop(spare));
+        };
         let spare = match ready {
             Some(spare) => spare,
             None => {

@@ -410,6 +410,12 @@ impl Shell {
         self.sb.pid
     }
 
+    /// Whether init is still waiting (it was not killed, nor ended on its own) — one
+    /// non-blocking `waitpid`.
+    pub fn is_alive(&mut self) -> bool {
+        matches!(self.sb.try_wait(), Ok(None))
+    }
+
     /// Size in MiB of the `/tmp` mounted ahead ([`Shell::spawn`]), if any: a config with
     /// this `tmp_size_mb` and no `tmp_image` of its own keeps it.
     pub fn tmp_size_mb(&self) -> Option<u32> {
