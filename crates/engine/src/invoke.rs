@@ -145,7 +145,7 @@ impl Engine {
                 }
             },
         };
-        log.extend(env.output.drain(false));
+        log.extend(env.output.take_collected());
         let started = Instant::now();
         log.push((
             chrono::Utc::now().timestamp_millis(),

@@ -154,6 +154,16 @@ impl Capture {
         for which in 0..2 {
             read_available(&self.inner, which, &mut buf);
         }
+        self.take(all)
+    }
+
+    /// Takes the complete lines the reader tasks have collected, without reading the pipes
+    /// (for output written while the environment was idle: the reader tasks have had time).
+    pub fn take_collected(&self) -> Vec<(i64, String)> {
+        self.take(false)
+    }
+
+    fn take(&self, all: bool) -> Vec<(i64, String)> {
         let Ok(mut b) = self.inner.buffer.lock() else {
             return Vec::new();
         };
