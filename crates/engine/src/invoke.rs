@@ -187,7 +187,9 @@ impl Engine {
             env.idle_since = Instant::now();
             self.inner.pool.put(key, env);
         }
-        tracing::info!(function = %f.function_name, version = %f.version, request_id = %request_id,
+        // Debug, not info: a line per invocation on the server's own log would be a write
+        // on the hot path; the function's log already has START/END/REPORT.
+        tracing::debug!(function = %f.function_name, version = %f.version, request_id = %request_id,
             duration_us = duration.as_micros() as u64, function_error, "invoke finished");
         Ok(InvokeResponse {
             payload,
