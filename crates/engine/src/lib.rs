@@ -91,8 +91,8 @@ struct Inner {
 }
 
 impl Engine {
-    /// An engine over the blob store and log store; starts the idle reaper and spawns the
-    /// spare sandboxes.
+    /// An engine over the blob store and log store; starts the idle reaper. The spare
+    /// sandboxes are spawned by [`Engine::spawn_spares`].
     pub fn new(config: EngineConfig, blobs: Arc<BlobStore>, logs: Arc<LogStore>) -> Self {
         let tmp_images =
             tmp_images::TmpImages::new(config.tmp_images_dir.clone(), config.uid, config.gid);
@@ -101,7 +101,6 @@ impl Engine {
             tmp_images.clone(),
             config.spare_sandboxes,
         );
-        shells.refill();
         let engine = Self {
             inner: Arc::new(Inner {
                 packages: packages::Packages::new(config.packages_dir.clone(), blobs),
@@ -148,6 +147,12 @@ impl Engine {
             }
         });
         engine
+    }
+
+    /// Spawns the spare sandboxes in the background (call once the server is serving: the
+    /// spawns would otherwise compete with start-up for the CPU).
+    pub fn spawn_spares(&self) {
+        self.inner.shells.refill();
     }
 
     /// Destroys every idle environment of `function` (its code or configuration changed, or

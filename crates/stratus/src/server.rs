@@ -81,15 +81,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     let runtime_dir = args.data_dir.join("runtimes");
     stratus_runtimes::install(&runtime_dir)
         .with_context(|| format!("installing bundled runtimes into {}", runtime_dir.display()))?;
-    {
-        // Bytecode for the Python runtime: until it exists, cold starts compile the source.
-        let dir = runtime_dir.clone();
-        std::thread::spawn(move || {
-            if let Err(e) = stratus_runtimes::precompile_python(&dir) {
-                tracing::warn!(error = %e, "cannot precompile the Python runtime");
-            }
-        });
-    }
+
     let mut host = stratus_sandbox::HostConfig::detect();
     // Sandboxes of this server live under their own cgroup parent, named after the data
     // dir: several servers can share a host, and the start-up sweep below only removes what
@@ -106,7 +98,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
             region: args.region.clone(),
             packages_dir: args.data_dir.join("packages"),
             tmp_images_dir: args.data_dir.join("tmp-images"),
-            runtime_dir,
+            runtime_dir: runtime_dir.clone(),
             idle_ttl: std::time::Duration::from_secs(args.idle_ttl_secs),
             account_concurrency: Limits::default().concurrent_executions as usize,
             uid,
@@ -145,6 +137,14 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         startup_ms = started.elapsed().as_millis() as u64,
         "stratus server ready"
     );
+    // Background work that start-up need not wait for: spare sandboxes, and bytecode for
+    // the Python runtime (until it exists, cold starts compile the source).
+    engine.spawn_spares();
+    std::thread::spawn(move || {
+        if let Err(e) = stratus_runtimes::precompile_python(&runtime_dir) {
+            tracing::warn!(error = %e, "cannot precompile the Python runtime");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
