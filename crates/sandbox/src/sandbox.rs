@@ -391,7 +391,13 @@ impl Shell {
             gid: cfg.gid,
         };
         let go = sb.go_w.as_ref().ok_or(SandboxError::AlreadyStarted)?;
-        order::send(go, &order)?;
+        if let Err(e) = order::send(go, &order) {
+            // Init is gone: say why, if it reported a failed setup step before exiting.
+            return Err(match read_record(sb.report_r.as_raw_fd()) {
+                Ok(Some((step, err))) if step != STEP_READY => sb.setup_error(step, err),
+                _ => e,
+            });
+        }
         tracing::debug!(
             shell = %sb.id,
             env = %cfg.id,

@@ -171,3 +171,19 @@ fn shells_run_init_not_a_copy_of_the_host_process_and_die_unassigned() {
     );
     assert_eq!(out.join().unwrap().trim(), format!("from-shell {}", cfg.id));
 }
+
+#[test]
+fn a_shell_whose_init_is_gone_fails_assign_or_start_cleanly() {
+    // An init program that exits at once: the order cannot be delivered, or start sees
+    // the child gone; either way an error, no hang.
+    let mut h = host();
+    h.init_program = "/bin/true".into();
+    let task = world_dir();
+    let shell = Shell::spawn(&h, None).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let cfg = sh(task.path(), "true");
+    match shell.assign(&cfg, &h) {
+        Err(_) => {}
+        Ok(mut sb) => assert!(sb.start().is_err()),
+    }
+}
