@@ -122,8 +122,32 @@ def test_start_logs_cgroup_version_and_keeps_spare_sandboxes(server_factory):
         time.sleep(0.05)
     spares = _children_running_init(srv.proc.pid)
     assert len(spares) == 2, spares
+    parents = _cgroup_parents_of(spares[0])
+    assert parents and all(p.is_dir() for p in parents), parents
     assert srv.terminate() == 0, srv.stderr_tail()
     assert not [p for p in spares if Path(f"/proc/{p}").exists()], "spare sandboxes outlived the server"
+    # The server's own cgroup parent goes with it.
+    assert not [p for p in parents if p.exists()], parents
+
+
+def _cgroup_parents_of(pid: int):
+    """The per-server parent cgroup dirs (`…/stratus/<instance>`) of a sandbox process."""
+    from pathlib import Path
+
+    parents = []
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        parts = path.strip("/").split("/")
+        if len(parts) < 3 or parts[0] != "stratus":
+            continue
+        if controllers == "":
+            base = Path("/sys/fs/cgroup")
+        elif controllers in ("memory", "pids", "freezer") or "cpu" in controllers.split(","):
+            base = Path("/sys/fs/cgroup") / (controllers if controllers != "cpu,cpuacct" else "cpu")
+        else:
+            continue
+        parents.append(base / parts[0] / parts[1])
+    return parents
 
 
 def test_spare_sandboxes_end_when_the_server_is_killed(server_factory):

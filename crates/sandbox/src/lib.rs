@@ -40,7 +40,7 @@ mod plan;
 mod sandbox;
 mod seccomp;
 
-pub use cgroup::cleanup_stale_cgroups;
+pub use cgroup::{cleanup_stale_cgroups, remove_cgroup_parent};
 pub use config::{
     detect_cgroup_version, detect_cgroup_version_at, CgroupVersion, HostConfig, SandboxConfig,
     DEFAULT_SYSTEM_DIRS,

@@ -103,7 +103,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
             account_concurrency: Limits::default().concurrent_executions as usize,
             uid,
             gid,
-            host,
+            host: host.clone(),
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             spare_sandboxes: args.spare_sandboxes,
         },
@@ -150,6 +150,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         .await
         .context("serving")?;
     engine.shutdown().await;
+    stratus_sandbox::remove_cgroup_parent(&host);
     store.close().await;
     tracing::info!("stratus server stopped");
     Ok(())

@@ -1,4 +1,5 @@
-//! Startup sweep of sandbox cgroups left behind by a previous server process.
+//! Startup sweep of sandbox cgroups left behind by a previous server process, and removal
+//! of the (empty) parent at shutdown.
 
 use super::for_sandbox;
 use crate::{CgroupVersion, HostConfig};
@@ -7,14 +8,7 @@ use crate::{CgroupVersion, HostConfig};
 /// process (crash, `kill -9`). Call once at startup, before creating sandboxes. Returns
 /// how many were removed.
 pub fn cleanup_stale_cgroups(host: &HostConfig) -> usize {
-    let parent = host.cgroup_parent.trim_matches('/');
-    let parent_dirs: Vec<std::path::PathBuf> = match host.cgroup_version {
-        CgroupVersion::V1 => ["memory", "cpu", "pids", "freezer"]
-            .iter()
-            .map(|c| host.cgroup_root.join(c).join(parent))
-            .collect(),
-        CgroupVersion::V2 => vec![host.cgroup_root.join(parent)],
-    };
+    let parent_dirs = parent_dirs(host);
     let mut ids = std::collections::BTreeSet::new();
     for dir in &parent_dirs {
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -40,4 +34,28 @@ pub fn cleanup_stale_cgroups(host: &HostConfig) -> usize {
         tracing::info!(removed, "removed stale sandbox cgroups");
     }
     removed
+}
+
+/// The parent cgroup directories of `host` (one per v1 controller, or the v2 one).
+fn parent_dirs(host: &HostConfig) -> Vec<std::path::PathBuf> {
+    let parent = host.cgroup_parent.trim_matches('/');
+    match host.cgroup_version {
+        CgroupVersion::V1 => ["memory", "cpu", "pids", "freezer"]
+            .iter()
+            .map(|c| host.cgroup_root.join(c).join(parent))
+            .collect(),
+        CgroupVersion::V2 => vec![host.cgroup_root.join(parent)],
+    }
+}
+
+/// Removes the parent cgroup directories once they are empty (shutdown, after every
+/// sandbox is gone); a parent still holding a sandbox, or shared, is left alone.
+pub fn remove_cgroup_parent(host: &HostConfig) {
+    for dir in parent_dirs(host) {
+        match std::fs::remove_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::debug!(dir = %dir.display(), error = %e, "cgroup parent kept"),
+        }
+    }
 }

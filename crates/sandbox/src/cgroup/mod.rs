@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use cleanup::cleanup_stale_cgroups;
+pub use cleanup::{cleanup_stale_cgroups, remove_cgroup_parent};
 pub(crate) use fs::{CgroupFs, RealFs};
 pub(crate) use limits::Limits;
 pub(crate) use v1::CgroupV1;
