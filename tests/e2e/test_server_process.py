@@ -106,10 +106,19 @@ def _children_running_init(pid: int) -> list[int]:
     return found
 
 
+def _wait_for_inits(srv, count: int, timeout: float = 10.0) -> list[int]:
+    """The server's sandbox inits, once there are at least `count` (or the timeout)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while len(found := _children_running_init(srv.proc.pid)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 def test_start_logs_cgroup_version_and_keeps_spare_sandboxes(server_factory):
     """The server says which cgroup flavour it found, keeps `--spare-sandboxes` sandboxes
     spawned ahead (their pid 1 is the server binary as init), and they go with it."""
-    import time
     from pathlib import Path
 
     controllers = Path("/sys/fs/cgroup/cgroup.controllers")
@@ -117,10 +126,7 @@ def test_start_logs_cgroup_version_and_keeps_spare_sandboxes(server_factory):
     srv = server_factory()
     logs = srv.stdout_text() + srv.stderr_tail()
     assert f"cgroups={want}" in logs, logs[-3000:]
-    deadline = time.monotonic() + 10
-    while len(_children_running_init(srv.proc.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    spares = _children_running_init(srv.proc.pid)
+    spares = _wait_for_inits(srv, 2)
     assert len(spares) == 2, spares
     parents = _cgroup_parents_of(spares[0])
     assert parents and all(p.is_dir() for p in parents), parents
@@ -157,10 +163,7 @@ def test_spare_sandboxes_end_when_the_server_is_killed(server_factory):
     from pathlib import Path
 
     srv = server_factory()
-    deadline = time.monotonic() + 10
-    while len(_children_running_init(srv.proc.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    spares = _children_running_init(srv.proc.pid)
+    spares = _wait_for_inits(srv, 2)
     assert len(spares) == 2, spares
     srv.kill9()
     deadline = time.monotonic() + 10
@@ -173,15 +176,11 @@ def test_a_killed_spare_sandbox_is_replaced(server_factory):
     """Spares killed from outside are discarded: the next cold start still works, and the
     spares are made again."""
     import os
-    import time
 
     from helpers import invoke_json, wait_active
 
     srv = server_factory()
-    deadline = time.monotonic() + 10
-    while len(_children_running_init(srv.proc.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    spares = _children_running_init(srv.proc.pid)
+    spares = _wait_for_inits(srv, 2)
     assert len(spares) == 2, spares
     for pid in spares:
         os.kill(pid, signal.SIGKILL)
@@ -192,9 +191,6 @@ def test_a_killed_spare_sandbox_is_replaced(server_factory):
     wait_active(c, name)
     resp, out = invoke_json(c, name, {})
     assert "FunctionError" not in resp and out == {"ok": 1}, out
-    deadline = time.monotonic() + 10
-    while len(_children_running_init(srv.proc.pid)) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
     # The environment's own pid 1 plus two fresh spares, none of them the killed ones.
-    now = _children_running_init(srv.proc.pid)
+    now = _wait_for_inits(srv, 3)
     assert len(now) == 3 and not set(now) & set(spares), (now, spares)

@@ -256,7 +256,7 @@ impl Engine {
             Err(e) => {
                 // The shell is still unassigned: another cold start can have it.
                 self.inner.shells.give_back(shell);
-                return self.cold_start_failed(e, request_id);
+                return cold_start_failed(e, request_id);
             }
         };
         tracing::debug!(function = %f.function_name, request_id, env = %id, "cold start");
@@ -270,22 +270,6 @@ impl Engine {
                 .map_err(|e| EngineError::Sandbox(e.to_string()))?;
         }
         Ok(created)
-    }
-
-    /// A cold start that could not configure its sandbox: a missing bootstrap is the
-    /// function's init error, anything else the platform's.
-    fn cold_start_failed(&self, e: EngineError, request_id: &str) -> Result<Created, EngineError> {
-        match e {
-            EngineError::NoBootstrap => Ok(Created::InitFailed {
-                    error_type: "Runtime.InvalidEntrypoint".into(),
-                    body: function_error(
-                        "Runtime.InvalidEntrypoint",
-                        &format!("RequestId: {request_id} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"),
-                    ),
-                    lines: Vec::new(),
-                }),
-            other => Err(other),
-        }
     }
 
     fn stream_name(&self, f: &FunctionVersion, env_id: &str) -> String {
@@ -309,4 +293,20 @@ fn tail(lines: &[(i64, String)]) -> String {
         start += 1;
     }
     base64::engine::general_purpose::STANDARD.encode(&text.as_bytes()[start..])
+}
+
+/// A cold start that could not configure its sandbox: a missing bootstrap is the
+/// function's init error, anything else the platform's.
+fn cold_start_failed(e: EngineError, request_id: &str) -> Result<Created, EngineError> {
+    match e {
+        EngineError::NoBootstrap => Ok(Created::InitFailed {
+                error_type: "Runtime.InvalidEntrypoint".into(),
+                body: function_error(
+                    "Runtime.InvalidEntrypoint",
+                    &format!("RequestId: {request_id} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"),
+                ),
+                lines: Vec::new(),
+            }),
+        other => Err(other),
+    }
 }

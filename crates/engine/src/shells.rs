@@ -95,19 +95,16 @@ impl Shells {
                 continue;
             }
             let me = Arc::clone(self);
-            tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-                tokio::task::spawn_blocking(move || {
-                    let made = me.spawn();
-                    me.pending.fetch_sub(1, Ordering::AcqRel);
-                    match made {
-                        Ok(spare) => match me.spare.lock() {
-                            Ok(mut s) if s.len() < me.target => s.push(spare),
-                            _ => drop(spare),
-                        },
-                        Err(e) => tracing::warn!(error = %e, "cannot spawn a spare sandbox"),
-                    }
-                });
+            tokio::task::spawn_blocking(move || {
+                let made = me.spawn();
+                me.pending.fetch_sub(1, Ordering::AcqRel);
+                match made {
+                    Ok(spare) => match me.spare.lock() {
+                        Ok(mut s) if s.len() < me.target => s.push(spare),
+                        _ => drop(spare),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "cannot spawn a spare sandbox"),
+                }
             });
         }
     }
