@@ -2,8 +2,9 @@
 //! unauthenticated health check and signed code downloads.
 //!
 //! Handlers only translate: each route parses its path, query and body into a typed request,
-//! calls the control plane, and renders the answer. Lambda's wire errors are rendered in one
-//! place ([`error`]). This crate holds no business rules.
+//! calls the control plane (or, for invocations, the invocation service), and renders the
+//! answer. Lambda's wire errors are rendered in one place ([`error`]). This crate holds no
+//! business rules.
 
 mod auth;
 mod body;
@@ -14,12 +15,14 @@ mod routes;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::middleware;
 use axum::Router;
 use stratus_control::Control;
 
 pub use auth::Credentials;
+/// The invocation service [`AppState`] holds (re-exported for the wiring).
+pub use stratus_invocation::Invocations;
 
 /// Largest request body accepted (Lambda's CreateFunction limit).
 pub const MAX_REQUEST_BYTES: usize = 70_167_211;
@@ -31,10 +34,19 @@ pub struct AppState {
     pub control: Control,
     /// Known access keys.
     pub credentials: Arc<HashMap<String, Credentials>>,
-    /// The invoke engine.
+    /// The invoke engine (its metrics; invocations go through `invocations`).
     pub engine: stratus_engine::Engine,
+    /// The one entry point for invocations.
+    pub invocations: Invocations,
     /// Function logs.
     pub logs: Arc<stratus_logs::LogStore>,
+}
+
+/// The Invoke handler takes only the invocation service, not a clone of the whole state.
+impl FromRef<AppState> for Invocations {
+    fn from_ref(state: &AppState) -> Self {
+        state.invocations.clone()
+    }
 }
 
 /// The complete router: authenticated API plus the open health and code routes.

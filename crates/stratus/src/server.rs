@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use rand::RngCore;
-use stratus_api::{AppState, Credentials};
+use stratus_api::{AppState, Credentials, Invocations};
 use stratus_artifacts::BlobStore;
 use stratus_control::{CodeUrlSigner, Config, Control};
 use stratus_model::account::Limits;
@@ -114,10 +114,12 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         let engine = engine.clone();
         control.on_change(Arc::new(move |function: &str| engine.retire(function)));
     }
+    let invocations = Invocations::new(control.clone(), engine.clone());
     let app = stratus_api::router(AppState {
         control,
         credentials: Arc::new(keys),
         engine: engine.clone(),
+        invocations,
         logs,
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
