@@ -15,8 +15,8 @@ impl Invocations {
     /// Runs, dry-runs or (one day) queues one invocation.
     ///
     /// The checks come in this order: payload (size, then JSON), client context, the
-    /// function and qualifier (404 when either is unknown), then the invocation type; so a
-    /// dry run answers only for an invocation that would have been accepted.
+    /// function and qualifier (404 when either is unknown), then the invocation type. A dry
+    /// run stops there, before the engine's admission.
     pub async fn invoke(
         &self,
         req: InvocationRequest<'_>,
