@@ -139,15 +139,18 @@ impl Backend for Real {
         stream: String,
     ) -> Result<Created<Self>, EngineError> {
         let platform = |e| EngineError::platform(&f.function_name, e);
-        let shell = self.shells.take().await.map_err(platform)?;
-        let ready_tmp = shell.0.tmp_size_mb();
+        let mut shell = Unassigned {
+            shells: &self.shells,
+            spare: Some(self.shells.take().await.map_err(platform)?),
+        };
+        let ready_tmp = shell.spare.as_ref().and_then(|s| s.0.tmp_size_mb());
         let cfg = match self.sandbox_config(f, &id, &stream, ready_tmp).await {
             Ok(Some(cfg)) => cfg,
-            other => {
-                // The shell is still unassigned: another cold start can have it.
-                self.shells.give_back(shell);
-                return other.map(|_| no_bootstrap(request_id));
-            }
+            // `shell` goes back to the spares as it goes out of scope.
+            other => return other.map(|_| no_bootstrap(request_id)),
+        };
+        let Some(shell) = shell.spare.take() else {
+            return Err(platform(PlatformError::Poisoned("spare sandbox")));
         };
         tracing::debug!(function = %f.function_name, request_id, env = %id, "cold start");
         let created = crate::cold_start::create(id, stream, cfg, shell, &self.config.host).await;
@@ -172,6 +175,22 @@ impl Backend for Real {
     fn discard_ahead(&self) {
         // Dropping a spare kills it.
         drop(self.shells.drain());
+    }
+}
+
+/// A shell taken for a cold start that has not been assigned yet: if the cold start fails
+/// or is dropped before assigning it, it goes back to the spares (or is killed off the
+/// async workers), never dropped where it is.
+struct Unassigned<'a> {
+    shells: &'a Arc<shells::Shells>,
+    spare: Option<shells::Spare>,
+}
+
+impl Drop for Unassigned<'_> {
+    fn drop(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            self.shells.give_back(spare);
+        }
     }
 }
 
