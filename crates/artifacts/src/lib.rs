@@ -15,5 +15,5 @@ mod zipcheck;
 
 pub use blobs::{BlobError, BlobStore};
 pub use limits::Limits;
-pub use unpack::{unpack, UnpackError};
+pub use unpack::{sweep_staging, unpack, UnpackError};
 pub use zipcheck::{code_sha256, inspect_zip, PackageError, PackageInfo};

@@ -3,8 +3,11 @@
 //!
 //! The package must have passed [`crate::inspect_zip`]; unpacking still refuses any entry
 //! whose name is not a plain relative path, so a mistake upstream cannot write outside
-//! `dest`. The result appears atomically: everything is written into a temporary sibling
-//! directory that is renamed into place, so a crash leaves either nothing or a complete tree.
+//! `dest`. The result appears atomically: everything is written into a staging sibling
+//! directory named after the process and a process-wide counter (so concurrent unpacks of
+//! the same package, in this process or another, never share one), then renamed into place;
+//! a crash leaves either nothing or a complete tree at `dest`, plus at worst a staging
+//! directory that is never used and that [`sweep_staging`] removes.
 //! Modes are normalised for the sandbox's unprivileged user: directories 0755, files 0644,
 //! or 0755 when the package marks them executable.
 
@@ -12,8 +15,15 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
+
+/// Names of staging directories start with this (never a SHA-256 in hex).
+const STAGING_PREFIX: &str = ".unpack-";
+
+/// Distinguishes the staging directories of one process.
+static STAGING_SEQ: AtomicU64 = AtomicU64::new(0);
 
 const S_IFMT: u32 = 0o170_000;
 const S_IFLNK: u32 = 0o120_000;
@@ -46,7 +56,8 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> UnpackError + '_ {
 }
 
 /// Unpacks `zip_bytes` into `dest` unless `dest` already exists (packages are immutable and
-/// content-addressed, so an existing tree is the same tree).
+/// content-addressed, so an existing tree is the same tree). Safe to call concurrently for
+/// the same `dest`: each call writes its own staging tree and the first rename wins.
 pub fn unpack(zip_bytes: &[u8], dest: &Path) -> Result<(), UnpackError> {
     if dest.exists() {
         return Ok(());
@@ -54,28 +65,59 @@ pub fn unpack(zip_bytes: &[u8], dest: &Path) -> Result<(), UnpackError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io_err(parent))?;
     let staging = parent.join(format!(
-        ".unpack-{}-{}",
+        "{STAGING_PREFIX}{}-{}-{}",
         std::process::id(),
+        STAGING_SEQ.fetch_add(1, Ordering::Relaxed),
         dest.file_name().and_then(|n| n.to_str()).unwrap_or("pkg")
     ));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
-    }
     fs::create_dir(&staging).map_err(io_err(&staging))?;
-    let result = write_tree(zip_bytes, &staging).and_then(|()| {
-        fs::set_permissions(&staging, fs::Permissions::from_mode(0o755))
-            .map_err(io_err(&staging))?;
-        match fs::rename(&staging, dest) {
-            Ok(()) => Ok(()),
-            // Another unpacker won the race with the same content.
-            Err(_) if dest.exists() => fs::remove_dir_all(&staging).map_err(io_err(&staging)),
-            Err(e) => Err(io_err(dest)(e)),
-        }
-    });
+    let result = write_tree(zip_bytes, &staging).and_then(|()| publish(&staging, dest));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Renames the complete tree at `staging` to `dest` (or discards it when another unpack
+/// published the same content first).
+///
+/// The tree is not flushed to disk: an unpacked tree is a cache of a blob that is, and a
+/// flush here (fsync per file, or one syncfs) costs from milliseconds to seconds on a busy
+/// disk, on the cold start that needs the tree. A process crash cannot leave a published
+/// tree incomplete (the kernel holds what was written); surviving a power loss is the
+/// caller's part (the engine rebuilds trees after an unclean stop).
+fn publish(staging: &Path, dest: &Path) -> Result<(), UnpackError> {
+    fs::set_permissions(staging, fs::Permissions::from_mode(0o755)).map_err(io_err(staging))?;
+    match fs::rename(staging, dest) {
+        Ok(()) => Ok(()),
+        // Another unpacker won the race with the same content.
+        Err(_) if dest.is_dir() => fs::remove_dir_all(staging).map_err(io_err(staging)),
+        Err(e) => Err(io_err(dest)(e)),
+    }
+}
+
+/// Removes staging directories an interrupted unpack left in `root` (call at start-up, before
+/// any unpack runs there); returns how many were removed. Published trees are untouched.
+pub fn sweep_staging(root: &Path) -> Result<usize, UnpackError> {
+    let entries = match fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io_err(root)(e)),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.map_err(io_err(root))?;
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(STAGING_PREFIX)
+        {
+            let path = entry.path();
+            fs::remove_dir_all(&path).map_err(io_err(&path))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 fn write_tree(zip_bytes: &[u8], root: &Path) -> Result<(), UnpackError> {
@@ -172,6 +214,69 @@ mod tests {
         unpack(&package(), &dest).unwrap();
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    /// A package big enough that concurrent unpacks overlap.
+    fn many_files(n: usize) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        for i in 0..n {
+            w.start_file(format!("d{}/f{i}.txt", i % 7), SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(format!("file {i}\n").repeat(64).as_bytes())
+                .unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn concurrent_unpacks_of_one_package_all_succeed_with_a_complete_tree() {
+        const FILES: usize = 100;
+        const THREADS: usize = 4;
+        let zip = many_files(FILES);
+        let dir = tempfile::tempdir().unwrap();
+        for round in 0..3 {
+            let dest = dir.path().join(format!("pkg{round}"));
+            let start = std::sync::Barrier::new(THREADS);
+            let results: Vec<_> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..THREADS)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            unpack(&zip, &dest)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            for r in results {
+                r.unwrap();
+            }
+            for i in 0..FILES {
+                let text = fs::read_to_string(dest.join(format!("d{}/f{i}.txt", i % 7))).unwrap();
+                assert_eq!(text, format!("file {i}\n").repeat(64));
+            }
+        }
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.starts_with(STAGING_PREFIX)),
+            "staging left behind: {names:?}"
+        );
+    }
+
+    #[test]
+    fn sweep_removes_only_staging_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("pkg");
+        unpack(&package(), &dest).unwrap();
+        let leftover = dir.path().join(format!("{STAGING_PREFIX}1-0-pkg2"));
+        fs::create_dir_all(leftover.join("half")).unwrap();
+        assert_eq!(sweep_staging(dir.path()).unwrap(), 1);
+        assert!(!leftover.exists());
+        assert!(dest.join("bootstrap").is_file());
+        assert_eq!(sweep_staging(&dir.path().join("absent")).unwrap(), 0);
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::error::EngineError;
+use crate::failure::PlatformError;
+use crate::seams::Backend;
 use crate::Engine;
 
 /// In-flight counts.
@@ -34,14 +36,13 @@ impl Drop for Slot {
     }
 }
 
-impl Engine {
+impl<B: Backend> Engine<B> {
     /// Takes a slot for `function`, or refuses with Lambda's throttling reason.
     pub(crate) fn admit(&self, function: &str, reserved: Option<i64>) -> Result<Slot, EngineError> {
-        let mut r = self
-            .inner
-            .running
-            .lock()
-            .map_err(|_| EngineError::Sandbox("admission state poisoned".into()))?;
+        let mut r =
+            self.inner.running.lock().map_err(|_| {
+                EngineError::platform(function, PlatformError::Poisoned("admission"))
+            })?;
         let mine = r.per_function.get(function).copied().unwrap_or(0);
         if let Some(limit) = reserved {
             if mine as i64 >= limit {
@@ -59,5 +60,11 @@ impl Engine {
             running: Arc::clone(&self.inner.running),
             function: function.to_owned(),
         })
+    }
+
+    /// Invocations holding a slot right now.
+    #[cfg(test)]
+    pub(crate) fn running(&self) -> usize {
+        self.inner.running.lock().map_or(usize::MAX, |r| r.total)
     }
 }

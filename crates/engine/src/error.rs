@@ -2,31 +2,40 @@
 
 use stratus_model::{ErrorKind, LambdaError};
 
-/// Why the platform could not run an invocation (as opposed to the function failing).
+use crate::failure::PlatformError;
+
+/// Why an invocation could not run (as opposed to the function failing).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    /// the code or a layer package could not be unpacked
-    #[error("package unavailable: {0}")]
-    Package(String),
-    /// the sandbox could not be created
-    #[error("sandbox failed: {0}")]
-    Sandbox(String),
-    /// the runtime API could not be served
-    #[error("runtime api failed: {0}")]
-    RuntimeApi(String),
-    /// the function's runtime is not one this server runs
-    #[error("runtime {0} is not available on this server")]
-    Runtime(String),
-    /// a custom runtime has no executable `bootstrap` in /var/task or /opt
-    #[error("no bootstrap")]
-    NoBootstrap,
     /// too many concurrent invocations
     #[error("rate exceeded: {0}")]
     Throttled(&'static str),
+    /// the function's runtime is not one this server runs
+    #[error("runtime {0} is not available on this server")]
+    Runtime(String),
+    /// the platform failed while running an invocation of the function
+    #[error("the platform failed to run function {function}")]
+    Platform {
+        /// The function invoked.
+        function: String,
+        /// What failed.
+        #[source]
+        source: PlatformError,
+    },
 }
 
 impl EngineError {
-    /// The Lambda error answered to the client.
+    /// A platform failure while running `function`.
+    pub(crate) fn platform(function: &str, source: PlatformError) -> Self {
+        EngineError::Platform {
+            function: function.to_owned(),
+            source,
+        }
+    }
+
+    /// The Lambda error answered to the client. A platform failure is logged here with its
+    /// whole chain of causes; the client only learns which function it concerned (the causes
+    /// name host paths and internals).
     pub fn to_lambda(&self) -> LambdaError {
         match self {
             EngineError::Throttled(reason) => LambdaError::new(
@@ -37,12 +46,27 @@ impl EngineError {
                 ErrorKind::InvalidRuntime,
                 format!("The runtime parameter of {r} is not supported by this server"),
             ),
-            other => {
-                tracing::error!(error = %other, "invocation failed inside the platform");
-                LambdaError::new(ErrorKind::Service, other.to_string())
+            EngineError::Platform { function, source } => {
+                tracing::error!(function = %function, error = %chain(source), "invocation failed inside the platform");
+                LambdaError::new(
+                    ErrorKind::Service,
+                    format!("An internal error occurred while running function {function}"),
+                )
             }
         }
     }
+}
+
+/// `error: cause: cause…`, for the server's log.
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 /// A function error body in Lambda's shape.
@@ -50,4 +74,48 @@ pub fn function_error(error_type: &str, message: &str) -> bytes::Bytes {
     serde_json::json!({ "errorType": error_type, "errorMessage": message })
         .to_string()
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use stratus_sandbox::SandboxError;
+
+    #[test]
+    fn platform_failures_name_the_function_but_not_the_cause() {
+        let e = EngineError::platform(
+            "my-fn",
+            PlatformError::Capture(std::io::Error::other("/var/lib/secret/path")),
+        );
+        let l = e.to_lambda();
+        assert_eq!(l.kind, ErrorKind::Service);
+        assert!(l.message.contains("my-fn"), "{}", l.message);
+        assert!(!l.message.contains("/var/lib"), "{}", l.message);
+        assert_eq!(
+            chain(&e),
+            "the platform failed to run function my-fn: cannot capture the sandbox output: /var/lib/secret/path"
+        );
+        let s = EngineError::platform(
+            "f",
+            PlatformError::Sandbox {
+                op: "thaw",
+                source: SandboxError::NotRunning,
+            },
+        );
+        assert!(std::error::Error::source(&s).unwrap().source().is_some());
+    }
+
+    #[test]
+    fn throttles_and_runtimes_keep_lambda_errors() {
+        let t = EngineError::Throttled("ConcurrentInvocationLimitExceeded").to_lambda();
+        assert_eq!(t.kind, ErrorKind::TooManyRequests);
+        assert_eq!(
+            t.message,
+            "Rate Exceeded. Reason: ConcurrentInvocationLimitExceeded"
+        );
+        let r = EngineError::Runtime("cobol1".into()).to_lambda();
+        assert_eq!(r.kind, ErrorKind::InvalidRuntime);
+    }
 }

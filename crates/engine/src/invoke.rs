@@ -11,7 +11,10 @@ use stratus_runtime_api::{Invocation, InvokeError, Outcome};
 
 use crate::environment::{Created, Environment};
 use crate::error::{function_error, EngineError};
+use crate::failure::PlatformError;
+use crate::guard::{InFlight, Landed};
 use crate::pool::PoolKey;
+use crate::seams::{Backend, Jail, Runtime};
 use crate::Engine;
 
 /// Lambda's tail: the last 4 KB of the invocation's log.
@@ -52,17 +55,23 @@ pub struct InvokeResponse {
 }
 
 /// How the invocation ended, before logging.
-enum Ended {
+pub(crate) enum Ended {
     Ok(Bytes),
     FunctionError(Bytes),
     /// The environment cannot be reused.
     Broken(Bytes, Option<String>),
 }
 
-fn now_iso() -> String {
+/// Now, as Lambda's log lines write it.
+pub(crate) fn now_iso() -> String {
     chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
+}
+
+/// A log line stamped now.
+pub(crate) fn line(text: String) -> (i64, String) {
+    (chrono::Utc::now().timestamp_millis(), text)
 }
 
 fn trace_id() -> String {
@@ -74,10 +83,15 @@ fn trace_id() -> String {
     )
 }
 
-impl Engine {
+impl<B: Backend> Engine<B> {
     /// Runs one invocation synchronously.
+    ///
+    /// Cancellation-safe: if the returned future is dropped while the function runs (the
+    /// caller went away), the environment is destroyed on a blocking thread, the
+    /// invocation's START/END/REPORT lines are still written, and its concurrency slot is
+    /// released once the environment is gone.
     pub async fn invoke(&self, req: InvokeRequest) -> Result<InvokeResponse, EngineError> {
-        let _slot = self
+        let slot = self
             .admit(&req.function.function_name, req.reserved_concurrency)
             .inspect_err(|_| self.inner.metrics.throttled())?;
         let f = &req.function;
@@ -86,190 +100,158 @@ impl Engine {
             version: f.version.to_string(),
             revision: f.revision_id.clone(),
         };
-        let request_id = req.request_id.clone();
-        let group = f.settings.logging.log_group.clone();
+        let group = &f.settings.logging.log_group;
         let mut log: Vec<(i64, String)> = Vec::new();
-        let mut env = match self.inner.pool.take(&key) {
-            Some(mut env) => {
-                // Only the reaper freezes, and only environments idle for a moment: a
-                // back-to-back invocation finds its environment running (no cgroup write).
-                if env.frozen {
-                    env.sandbox
-                        .thaw()
-                        .map_err(|e| EngineError::Sandbox(e.to_string()))?;
-                    env.frozen = false;
-                }
-                env
-            }
-            None => match self.cold_start(f, &request_id).await? {
-                Created::Ready(env) => {
-                    self.inner
-                        .metrics
-                        .cold_start(env.sandbox_setup, env.runtime_init);
-                    log.push((
-                        chrono::Utc::now().timestamp_millis(),
-                        platform::init_start(
+        let env = match self.inner.pool.take(&key) {
+            Some(env) => self.thawed(env, f)?,
+            None => {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                let stream = self.stream_name(f, &id);
+                match self
+                    .inner
+                    .backend
+                    .create(f, &req.request_id, id, stream)
+                    .await?
+                {
+                    Created::Ready(env) => {
+                        self.inner
+                            .metrics
+                            .cold_start(env.sandbox_setup, env.runtime_init);
+                        log.push(line(platform::init_start(
                             f.settings.runtime.as_deref().unwrap_or("provided"),
                             &self.inner.config.region,
-                        ),
-                    ));
-                    *env
+                        )));
+                        *env
+                    }
+                    Created::InitFailed {
+                        error_type,
+                        body,
+                        lines,
+                    } => return Ok(self.init_failed(&req, &error_type, body, lines)),
                 }
-                Created::InitFailed {
-                    error_type,
-                    body,
-                    lines,
-                } => {
-                    let stream = self.stream_name(f, &uuid::Uuid::new_v4().simple().to_string());
-                    log.push((
-                        chrono::Utc::now().timestamp_millis(),
-                        platform::start(&request_id, &f.version.to_string()),
-                    ));
-                    log.extend(lines);
-                    log.push((
-                        chrono::Utc::now().timestamp_millis(),
-                        format!("{} {request_id} Init failed: {error_type}", now_iso()),
-                    ));
-                    log.push((
-                        chrono::Utc::now().timestamp_millis(),
-                        platform::end(&request_id),
-                    ));
-                    self.inner.logs.append(&group, &stream, &log);
-                    return Ok(InvokeResponse {
-                        payload: body,
-                        function_error: true,
-                        log_result: req.tail.then(|| tail(&log)),
-                        executed_version: f.version.to_string(),
-                        request_id,
-                    });
-                }
-            },
+            }
         };
         log.extend(env.output.take_collected());
-        let started = Instant::now();
-        log.push((
-            chrono::Utc::now().timestamp_millis(),
-            platform::start(&request_id, &f.version.to_string()),
-        ));
-        let ended = self.run(&mut env, &req, &request_id).await;
-        let duration = started.elapsed();
+        log.push(line(platform::start(
+            &req.request_id,
+            &f.version.to_string(),
+        )));
+        let mut flight = InFlight::new(self, &req, env, slot, log);
+        let ended = flight.run().await;
+        let Some(Landed {
+            mut env,
+            slot,
+            mut log,
+            duration,
+        }) = flight.land()
+        else {
+            return Err(EngineError::platform(
+                &f.function_name,
+                PlatformError::Poisoned("invocation"),
+            ));
+        };
         log.extend(env.output.drain(matches!(ended, Ended::Broken(..))));
         let payload = match &ended {
             Ended::Ok(p) | Ended::FunctionError(p) | Ended::Broken(p, _) => p.clone(),
         };
-        if let Ended::Broken(_, Some(line)) = &ended {
-            log.push((chrono::Utc::now().timestamp_millis(), line.clone()));
+        if let Ended::Broken(_, Some(text)) = &ended {
+            log.push(line(text.clone()));
         }
-        log.push((
-            chrono::Utc::now().timestamp_millis(),
-            platform::end(&request_id),
-        ));
+        log.push(line(platform::end(&req.request_id)));
         let peak = env.sandbox.memory_peak_bytes().unwrap_or(0);
-        log.push((
-            chrono::Utc::now().timestamp_millis(),
-            platform::report(
-                &request_id,
-                &platform::Report {
-                    duration,
-                    memory_mb: f.settings.memory_size,
-                    max_memory_used_mb: peak.div_ceil(1024 * 1024),
-                    init: env.pending_init.take(),
-                },
-            ),
-        ));
-        self.inner.logs.append(&group, &env.log_stream, &log);
+        log.push(line(platform::report(
+            &req.request_id,
+            &platform::Report {
+                duration,
+                memory_mb: f.settings.memory_size,
+                max_memory_used_mb: peak.div_ceil(1024 * 1024),
+                init: env.pending_init.take(),
+            },
+        )));
+        self.inner.logs.append(group, &env.log_stream, &log);
         let function_error = !matches!(ended, Ended::Ok(_));
         self.inner.metrics.invoked(function_error);
+        env.invocations += 1;
+        let now = Instant::now();
         if matches!(ended, Ended::Broken(..)) {
+            env.destroy();
+        } else if self
+            .inner
+            .config
+            .lifetime
+            .spent(env.invocations, env.created, now)
+        {
+            tracing::debug!(env = %env.id, invocations = env.invocations, "environment at the end of its lifetime");
             env.destroy();
         } else {
             // Back to the pool; the reaper freezes it once it has been idle a moment.
-            env.idle_since = Instant::now();
+            env.idle_since = now;
             self.inner.pool.put(key, env);
         }
+        drop(slot);
         // Debug, not info: a line per invocation on the server's own log would be a write
         // on the hot path; the function's log already has START/END/REPORT.
-        tracing::debug!(function = %f.function_name, version = %f.version, request_id = %request_id,
+        tracing::debug!(function = %f.function_name, version = %f.version, request_id = %req.request_id,
             duration_us = duration.as_micros() as u64, function_error, "invoke finished");
         Ok(InvokeResponse {
             payload,
             function_error,
             log_result: req.tail.then(|| tail(&log)),
             executed_version: f.version.to_string(),
-            request_id,
+            request_id: req.request_id,
         })
     }
 
-    async fn run(&self, env: &mut Environment, req: &InvokeRequest, request_id: &str) -> Ended {
-        let timeout = Duration::from_secs(u64::from(req.function.settings.timeout));
-        let deadline_ms = chrono::Utc::now().timestamp_millis() as u64 + timeout.as_millis() as u64;
-        let inv = Invocation {
-            request_id: request_id.to_owned(),
-            deadline_ms,
-            invoked_function_arn: req.invoked_arn.clone(),
-            trace_id: trace_id(),
-            client_context: req.client_context.clone(),
-            cognito_identity: None,
-            payload: req.payload.clone(),
-        };
-        let output = env.output.clone();
-        tokio::select! {
-            r = tokio::time::timeout(timeout, env.api.invoke(inv)) => match r {
-                Ok(Ok(Outcome::Response(body))) => Ended::Ok(body),
-                Ok(Ok(Outcome::Error { body, .. })) => Ended::FunctionError(body),
-                Ok(Err(InvokeError::ResponseTooLarge)) => Ended::FunctionError(function_error(
-                    "Function.ResponseSizeTooLarge",
-                    "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
-                )),
-                Ok(Err(e)) => Ended::Broken(function_error("Runtime.Unknown", &format!("RequestId: {request_id} Error: {e}")), None),
-                Err(_) => {
-                    let secs = req.function.settings.timeout;
-                    Ended::Broken(
-                        function_error("Sandbox.Timedout", &format!("RequestId: {request_id} Error: Task timed out after {secs}.00 seconds")),
-                        Some(platform::timed_out(&now_iso(), request_id, secs)),
-                    )
-                }
-            },
-            () = output.closed() => {
-                let (error_type, why) = if env.sandbox.oom_killed() {
-                    ("Runtime.OutOfMemory", "Runtime exited with error: signal: killed".to_owned())
-                } else {
-                    ("Runtime.ExitError", format!("Runtime exited with error: {}", crate::environment::exit_description(&mut env.sandbox).await))
-                };
-                let message = format!("RequestId: {request_id} Error: {why}");
-                Ended::Broken(function_error(error_type, &message), Some(format!("{message}\n{error_type}")))
+    /// An idle environment made runnable (thawed if the reaper froze it).
+    fn thawed(
+        &self,
+        mut env: Environment<B>,
+        f: &FunctionVersion,
+    ) -> Result<Environment<B>, EngineError> {
+        // Only the reaper freezes, and only environments idle for a moment: a back-to-back
+        // invocation finds its environment running (no cgroup write).
+        if env.frozen {
+            if let Err(e) = env.sandbox.thaw() {
+                env.destroy();
+                return Err(EngineError::platform(
+                    &f.function_name,
+                    PlatformError::sandbox("thaw")(e),
+                ));
             }
+            env.frozen = false;
         }
+        Ok(env)
     }
 
-    async fn cold_start(
+    /// Logs and answers a cold start whose runtime failed to initialise.
+    fn init_failed(
         &self,
-        f: &FunctionVersion,
-        request_id: &str,
-    ) -> Result<Created, EngineError> {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let stream = self.stream_name(f, &id);
-        let shell = self.inner.shells.take().await?;
-        let ready_tmp = shell.0.tmp_size_mb();
-        let cfg = match self.sandbox_config(f, &id, &stream, ready_tmp).await {
-            Ok(cfg) => cfg,
-            Err(e) => {
-                // The shell is still unassigned: another cold start can have it.
-                self.inner.shells.give_back(shell);
-                return cold_start_failed(e, request_id);
-            }
-        };
-        tracing::debug!(function = %f.function_name, request_id, env = %id, "cold start");
-        let created = Environment::create(id, stream, cfg, shell, &self.inner.config.host).await;
-        self.inner.shells.refill();
-        let created = created?;
-        if let Created::Ready(env) = &created {
-            let share = crate::cpu_millis_for(f.settings.memory_size, self.inner.config.cpus);
-            env.sandbox
-                .set_cpu_millis(share)
-                .map_err(|e| EngineError::Sandbox(e.to_string()))?;
+        req: &InvokeRequest,
+        error_type: &str,
+        body: Bytes,
+        lines: Vec<(i64, String)>,
+    ) -> InvokeResponse {
+        let f = &req.function;
+        let request_id = &req.request_id;
+        let stream = self.stream_name(f, &uuid::Uuid::new_v4().simple().to_string());
+        let mut log = Vec::with_capacity(lines.len() + 3);
+        log.push(line(platform::start(request_id, &f.version.to_string())));
+        log.extend(lines);
+        log.push(line(format!(
+            "{} {request_id} Init failed: {error_type}",
+            now_iso()
+        )));
+        log.push(line(platform::end(request_id)));
+        self.inner
+            .logs
+            .append(&f.settings.logging.log_group, &stream, &log);
+        InvokeResponse {
+            payload: body,
+            function_error: true,
+            log_result: req.tail.then(|| tail(&log)),
+            executed_version: f.version.to_string(),
+            request_id: request_id.clone(),
         }
-        Ok(created)
     }
 
     fn stream_name(&self, f: &FunctionVersion, env_id: &str) -> String {
@@ -281,8 +263,52 @@ impl Engine {
     }
 }
 
+/// Hands `req` to the runtime of `env`, raced against the timeout and the runtime's end.
+pub(crate) async fn run<B: Backend>(env: &mut Environment<B>, req: &InvokeRequest) -> Ended {
+    let request_id = &req.request_id;
+    let timeout = Duration::from_secs(u64::from(req.function.settings.timeout));
+    let deadline_ms = chrono::Utc::now().timestamp_millis() as u64 + timeout.as_millis() as u64;
+    let inv = Invocation {
+        request_id: request_id.clone(),
+        deadline_ms,
+        invoked_function_arn: req.invoked_arn.clone(),
+        trace_id: trace_id(),
+        client_context: req.client_context.clone(),
+        cognito_identity: None,
+        payload: req.payload.clone(),
+    };
+    let output = env.output.clone();
+    tokio::select! {
+        r = tokio::time::timeout(timeout, env.api.invoke(inv)) => match r {
+            Ok(Ok(Outcome::Response(body))) => Ended::Ok(body),
+            Ok(Ok(Outcome::Error { body, .. })) => Ended::FunctionError(body),
+            Ok(Err(InvokeError::ResponseTooLarge)) => Ended::FunctionError(function_error(
+                "Function.ResponseSizeTooLarge",
+                "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+            )),
+            Ok(Err(e)) => Ended::Broken(function_error("Runtime.Unknown", &format!("RequestId: {request_id} Error: {e}")), None),
+            Err(_) => {
+                let secs = req.function.settings.timeout;
+                Ended::Broken(
+                    function_error("Sandbox.Timedout", &format!("RequestId: {request_id} Error: Task timed out after {secs}.00 seconds")),
+                    Some(platform::timed_out(&now_iso(), request_id, secs)),
+                )
+            }
+        },
+        () = output.closed() => {
+            let (error_type, why) = if env.sandbox.oom_killed() {
+                ("Runtime.OutOfMemory", "Runtime exited with error: signal: killed".to_owned())
+            } else {
+                ("Runtime.ExitError", format!("Runtime exited with error: {}", crate::environment::exit_description(&mut env.sandbox).await))
+            };
+            let message = format!("RequestId: {request_id} Error: {why}");
+            Ended::Broken(function_error(error_type, &message), Some(format!("{message}\n{error_type}")))
+        }
+    }
+}
+
 /// Base64 of the last 4 KB of the invocation's log lines.
-fn tail(lines: &[(i64, String)]) -> String {
+pub(crate) fn tail(lines: &[(i64, String)]) -> String {
     let mut text = String::new();
     for (_, l) in lines {
         text.push_str(l);
@@ -293,20 +319,4 @@ fn tail(lines: &[(i64, String)]) -> String {
         start += 1;
     }
     base64::engine::general_purpose::STANDARD.encode(&text.as_bytes()[start..])
-}
-
-/// A cold start that could not configure its sandbox: a missing bootstrap is the
-/// function's init error, anything else the platform's.
-fn cold_start_failed(e: EngineError, request_id: &str) -> Result<Created, EngineError> {
-    match e {
-        EngineError::NoBootstrap => Ok(Created::InitFailed {
-                error_type: "Runtime.InvalidEntrypoint".into(),
-                body: function_error(
-                    "Runtime.InvalidEntrypoint",
-                    &format!("RequestId: {request_id} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"),
-                ),
-                lines: Vec::new(),
-            }),
-        other => Err(other),
-    }
 }

@@ -6,17 +6,34 @@
 //! enforces the timeout, writes Lambda's platform log lines, and freezes the environment for
 //! the next invocation. It must not parse HTTP and does not resolve names or aliases: its
 //! callers pass the resolved [`stratus_model::FunctionVersion`].
+//!
+//! The engine is generic over a [`seams::Backend`] that makes environments: [`real::Real`]
+//! (sandboxes on this host, the default) in the server, a scripted fake in the unit tests,
+//! so the pool, admission, lifetime and cancellation rules are tested without root. An
+//! invocation whose caller goes away mid-flight is cleaned up by [`guard`]; environments
+//! are retired after a number of invocations or an age ([`lifetime`]).
 
 mod admission;
+mod cold_start;
 pub mod env_vars;
 pub mod environment;
 mod error;
+mod failure;
+mod guard;
 mod invoke;
+mod lifetime;
 mod metrics;
 mod packages;
 mod pool;
+pub mod real;
+pub mod seams;
 mod shells;
 mod tmp_images;
+
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod flow_tests;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -24,12 +41,15 @@ use std::time::Duration;
 
 use stratus_artifacts::BlobStore;
 use stratus_logs::LogStore;
-use stratus_model::FunctionVersion;
-use stratus_runtimes::Launch;
-use stratus_sandbox::{HostConfig, SandboxConfig};
+use stratus_sandbox::HostConfig;
 
 pub use error::EngineError;
+pub use failure::PlatformError;
 pub use invoke::{InvokeRequest, InvokeResponse};
+pub use lifetime::{Lifetime, DEFAULT_MAX_AGE, DEFAULT_MAX_INVOCATIONS};
+
+use crate::real::Real;
+use crate::seams::{Backend, Jail, LogSink};
 
 /// An environment idle this long is frozen (the cgroup freezer stops all its processes).
 /// Freezing right after every invocation would put two cgroup writes and a wait for the
@@ -58,6 +78,8 @@ pub struct EngineConfig {
     pub tmp_images_dir: PathBuf,
     /// How long an idle environment is kept.
     pub idle_ttl: Duration,
+    /// How many invocations and how long an environment serves at most.
+    pub lifetime: Lifetime,
     /// Account-wide concurrent invocations.
     pub account_concurrency: usize,
     /// The unprivileged ids functions run as.
@@ -72,45 +94,58 @@ pub struct EngineConfig {
     pub spare_sandboxes: usize,
 }
 
-/// The invoke engine; cheap to clone.
-#[derive(Debug, Clone)]
-pub struct Engine {
-    inner: Arc<Inner>,
+/// The invoke engine over a [`Backend`] (sandboxes on this host unless a test says
+/// otherwise); cheap to clone.
+pub struct Engine<B: Backend = Real> {
+    inner: Arc<Inner<B>>,
 }
 
-#[derive(Debug)]
-struct Inner {
+impl<B: Backend> Clone for Engine<B> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<B: Backend> std::fmt::Debug for Engine<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("pool", &self.inner.pool)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner<B: Backend> {
     config: EngineConfig,
-    packages: packages::Packages,
-    logs: Arc<LogStore>,
-    pool: pool::Pool,
+    backend: B,
+    logs: Arc<dyn LogSink>,
+    pool: pool::Pool<B>,
     running: Arc<Mutex<admission::Running>>,
     metrics: metrics::Metrics,
-    tmp_images: Option<Arc<tmp_images::TmpImages>>,
-    shells: Arc<shells::Shells>,
 }
 
 impl Engine {
     /// An engine over the blob store and log store; starts the idle reaper. The spare
     /// sandboxes are spawned by [`Engine::spawn_spares`].
     pub fn new(config: EngineConfig, blobs: Arc<BlobStore>, logs: Arc<LogStore>) -> Self {
-        let tmp_images =
-            tmp_images::TmpImages::new(config.tmp_images_dir.clone(), config.uid, config.gid);
-        let shells = shells::Shells::new(
-            config.host.clone(),
-            tmp_images.clone(),
-            config.spare_sandboxes,
-        );
+        let backend = Real::new(&config, blobs);
+        Self::with_backend(config, backend, logs)
+    }
+}
+
+impl<B: Backend> Engine<B> {
+    /// An engine making its environments with `backend`; starts the idle reaper (inside a
+    /// tokio runtime).
+    pub fn with_backend(config: EngineConfig, backend: B, logs: Arc<dyn LogSink>) -> Self {
         let engine = Self {
             inner: Arc::new(Inner {
-                packages: packages::Packages::new(config.packages_dir.clone(), blobs),
                 config,
+                backend,
                 logs,
                 pool: pool::Pool::default(),
                 running: Arc::default(),
                 metrics: metrics::Metrics::default(),
-                tmp_images,
-                shells,
             }),
         };
         let weak = Arc::downgrade(&engine.inner);
@@ -121,29 +156,7 @@ impl Engine {
                 let Some(inner) = weak.upgrade() else {
                     return;
                 };
-                for env in inner.pool.expired(inner.config.idle_ttl) {
-                    tracing::debug!(env = %env.id, "reaping idle environment");
-                    env.destroy();
-                }
-                let idle = inner.pool.to_freeze(FREEZE_AFTER);
-                if idle.is_empty() {
-                    continue;
-                }
-                let inner = Arc::clone(&inner);
-                tokio::task::spawn_blocking(move || {
-                    for (key, mut env) in idle {
-                        match env.sandbox.freeze() {
-                            Ok(()) => {
-                                env.frozen = true;
-                                inner.pool.put(key, env);
-                            }
-                            Err(e) => {
-                                tracing::warn!(env = %env.id, error = %e, "cannot freeze idle environment; destroying it");
-                                env.destroy_blocking();
-                            }
-                        }
-                    }
-                });
+                inner.reap();
             }
         });
         engine
@@ -152,7 +165,7 @@ impl Engine {
     /// Spawns the spare sandboxes in the background (call once the server is serving: the
     /// spawns would otherwise compete with start-up for the CPU).
     pub fn spawn_spares(&self) {
-        self.inner.shells.refill();
+        self.inner.backend.prepare_ahead();
     }
 
     /// Destroys every idle environment of `function` (its code or configuration changed, or
@@ -167,13 +180,13 @@ impl Engine {
     /// Destroys every idle environment and spare sandbox and waits until they are gone
     /// (shutdown: processes left behind would outlive the server).
     pub async fn shutdown(&self) {
-        let envs = self.inner.pool.expired(Duration::ZERO);
-        let spares = self.inner.shells.drain();
+        let envs = self.inner.pool.remove_where(|_, _| true);
+        let inner = Arc::clone(&self.inner);
         let done = tokio::task::spawn_blocking(move || {
-            for env in envs {
+            for (_, env) in envs {
                 env.destroy_blocking();
             }
-            drop(spares);
+            inner.backend.discard_ahead();
         })
         .await;
         if done.is_err() {
@@ -190,71 +203,41 @@ impl Engine {
     pub fn idle_environments(&self) -> usize {
         self.inner.pool.len()
     }
+}
 
-    /// The sandbox of `f`; `ready_tmp_mb` is the size of a `/tmp` the shell has mounted
-    /// already, kept when it is the function's size.
-    async fn sandbox_config(
-        &self,
-        f: &FunctionVersion,
-        id: &str,
-        stream: &str,
-        ready_tmp_mb: Option<u32>,
-    ) -> Result<SandboxConfig, EngineError> {
-        let s = &f.settings;
-        let runtime = s
-            .runtime
-            .clone()
-            .unwrap_or_else(|| "provided.al2023".into());
-        let task_root = self.inner.packages.tree(&f.code.sha256_hex).await?;
-        let mut layers = Vec::with_capacity(s.layers.len());
-        for l in &s.layers {
-            layers.push(self.inner.packages.tree(&l.sha256_hex).await?);
+impl<B: Backend> Inner<B> {
+    /// One pass of the reaper: destroys environments idle past the TTL or at the end of
+    /// their lifetime, and freezes those idle for a moment.
+    fn reap(self: Arc<Self>) {
+        let (ttl, lifetime) = (self.config.idle_ttl, self.config.lifetime);
+        let done = self.pool.remove_where(|e, now| {
+            now.saturating_duration_since(e.idle_since) > ttl
+                || lifetime.spent(e.invocations, e.created, now)
+        });
+        for (_, env) in done {
+            tracing::debug!(env = %env.id, "reaping idle environment");
+            env.destroy();
         }
-        let launch = stratus_runtimes::launch_for(&runtime)
-            .map_err(|_| EngineError::Runtime(runtime.clone()))?;
-        let (argv, runtime_env, runtime_dir) = match launch {
-            Launch::Bundled(spec) => (
-                spec.argv,
-                spec.env,
-                Some(self.inner.config.runtime_dir.clone()),
-            ),
-            Launch::Custom => {
-                let boot = packages::custom_bootstrap(&task_root, &layers)
-                    .ok_or(EngineError::NoBootstrap)?;
-                (vec![boot.to_owned()], Vec::new(), None)
+        let idle = self.pool.remove_where(|e, now| {
+            !e.frozen && now.saturating_duration_since(e.idle_since) > FREEZE_AFTER
+        });
+        if idle.is_empty() {
+            return;
+        }
+        tokio::task::spawn_blocking(move || {
+            for (key, mut env) in idle {
+                match env.sandbox.freeze() {
+                    Ok(()) => {
+                        env.frozen = true;
+                        self.pool.put(key, env);
+                    }
+                    Err(e) => {
+                        tracing::warn!(env = %env.id, error = %e, "cannot freeze idle environment; destroying it");
+                        env.destroy_blocking();
+                    }
+                }
             }
-        };
-        let tmp_image = match &self.inner.tmp_images {
-            _ if ready_tmp_mb == Some(s.ephemeral_storage) => None,
-            Some(images) => Some(images.take(s.ephemeral_storage).await?),
-            None => None,
-        };
-        let env = env_vars::build(
-            f,
-            &env_vars::EnvContext {
-                region: &self.inner.config.region,
-                log_stream: stream,
-                runtime_env: &runtime_env,
-            },
-        );
-        Ok(SandboxConfig {
-            id: id.to_owned(),
-            task_root,
-            layers,
-            runtime_dir,
-            tmp_size_mb: s.ephemeral_storage,
-            tmp_image,
-            memory_mb: s.memory_size,
-            // Initialise with every CPU, as Lambda boosts init; `Environment::create` applies
-            // the memory-proportional share once the runtime is ready.
-            cpu_millis: self.inner.config.cpus * 1000,
-            pids_max: 1024,
-            uid: self.inner.config.uid,
-            gid: self.inner.config.gid,
-            argv,
-            env,
-            cwd: "/var/task".into(),
-        })
+        });
     }
 }
 

@@ -5,9 +5,10 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::environment::Environment;
+use crate::seams::Backend;
 
 /// Which environments may serve an invocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -20,20 +21,33 @@ pub struct PoolKey {
     pub revision: String,
 }
 
-/// Frozen, idle environments.
-#[derive(Debug, Default)]
-pub struct Pool {
-    idle: Mutex<HashMap<PoolKey, Vec<Environment>>>,
+/// Idle environments (frozen once idle for a moment).
+pub struct Pool<B: Backend> {
+    idle: Mutex<HashMap<PoolKey, Vec<Environment<B>>>>,
 }
 
-impl Pool {
+impl<B: Backend> Default for Pool<B> {
+    fn default() -> Self {
+        Self {
+            idle: Mutex::default(),
+        }
+    }
+}
+
+impl<B: Backend> std::fmt::Debug for Pool<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool").field("idle", &self.len()).finish()
+    }
+}
+
+impl<B: Backend> Pool<B> {
     /// Takes the most recently used idle environment for `key`.
-    pub fn take(&self, key: &PoolKey) -> Option<Environment> {
+    pub fn take(&self, key: &PoolKey) -> Option<Environment<B>> {
         self.idle.lock().ok()?.get_mut(key)?.pop()
     }
 
     /// Returns an environment after an invocation.
-    pub fn put(&self, key: PoolKey, env: Environment) {
+    pub fn put(&self, key: PoolKey, env: Environment<B>) {
         match self.idle.lock() {
             Ok(mut idle) => idle.entry(key).or_default().push(env),
             Err(_) => env.destroy(),
@@ -41,7 +55,7 @@ impl Pool {
     }
 
     /// Removes every idle environment of `function` (all versions), for destruction.
-    pub fn retire(&self, function: &str) -> Vec<Environment> {
+    pub fn retire(&self, function: &str) -> Vec<Environment<B>> {
         let Ok(mut idle) = self.idle.lock() else {
             return Vec::new();
         };
@@ -56,37 +70,23 @@ impl Pool {
             .collect()
     }
 
-    /// Removes unfrozen environments idle for longer than `after`, to be frozen and put back.
-    pub fn to_freeze(&self, after: Duration) -> Vec<(PoolKey, Environment)> {
+    /// Removes the environments for which `pick(env, now)` holds, with their keys.
+    pub fn remove_where(
+        &self,
+        mut pick: impl FnMut(&Environment<B>, Instant) -> bool,
+    ) -> Vec<(PoolKey, Environment<B>)> {
         let Ok(mut idle) = self.idle.lock() else {
             return Vec::new();
         };
         let now = Instant::now();
         let mut out = Vec::new();
         for (key, envs) in idle.iter_mut() {
-            let (cold, keep): (Vec<_>, Vec<_>) = envs
-                .drain(..)
-                .partition(|e| !e.frozen && now.duration_since(e.idle_since) > after);
+            if !envs.iter().any(|e| pick(e, now)) {
+                continue;
+            }
+            let (picked, keep): (Vec<_>, Vec<_>) = envs.drain(..).partition(|e| pick(e, now));
             *envs = keep;
-            out.extend(cold.into_iter().map(|e| (key.clone(), e)));
-        }
-        idle.retain(|_, v| !v.is_empty());
-        out
-    }
-
-    /// Removes environments idle for longer than `ttl`, for destruction.
-    pub fn expired(&self, ttl: Duration) -> Vec<Environment> {
-        let Ok(mut idle) = self.idle.lock() else {
-            return Vec::new();
-        };
-        let now = Instant::now();
-        let mut out = Vec::new();
-        for envs in idle.values_mut() {
-            let (old, keep): (Vec<_>, Vec<_>) = envs
-                .drain(..)
-                .partition(|e| now.duration_since(e.idle_since) > ttl);
-            *envs = keep;
-            out.extend(old);
+            out.extend(picked.into_iter().map(|e| (key.clone(), e)));
         }
         idle.retain(|_, v| !v.is_empty());
         out

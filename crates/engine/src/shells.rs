@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use stratus_sandbox::{HostConfig, Shell};
 
-use crate::error::EngineError;
+use crate::failure::PlatformError;
 use crate::tmp_images::TmpImages;
 
 /// The `/tmp` size spare shells mount ahead: Lambda's default EphemeralStorage.
@@ -58,7 +58,7 @@ impl Shells {
         })
     }
 
-    fn spawn(&self) -> Result<Spare, EngineError> {
+    fn spawn(&self) -> Result<Spare, PlatformError> {
         let image = match &self.tmp_images {
             Some(images) => Some(images.make(SPARE_TMP_MB)?),
             None => None,
@@ -68,11 +68,11 @@ impl Shells {
             if let Some(p) = &image {
                 let _ = std::fs::remove_file(p);
             }
-            EngineError::Sandbox(e.to_string())
+            PlatformError::sandbox("spawn")(e)
         })?;
         let listener = shell
             .bind_tcp(RUNTIME_API)
-            .map_err(|e| EngineError::Sandbox(e.to_string()))?;
+            .map_err(PlatformError::sandbox("bind"))?;
         Ok((shell, listener))
     }
 
@@ -112,7 +112,7 @@ impl Shells {
     /// A ready shell, or one spawned now when none is. The caller calls [`Shells::refill`]
     /// once its cold start is done: a spawn places a process in cgroups, which stalls every
     /// fork on the host for a moment, the runtime's own included.
-    pub(crate) async fn take(self: &Arc<Self>) -> Result<Spare, EngineError> {
+    pub(crate) async fn take(self: &Arc<Self>) -> Result<Spare, PlatformError> {
         let ready = loop {
             let Some(mut spare) = self.spare.lock().ok().and_then(|mut s| s.pop()) else {
                 break None;
@@ -133,7 +133,7 @@ impl Shells {
                 let me = Arc::clone(self);
                 tokio::task::spawn_blocking(move || me.spawn())
                     .await
-                    .map_err(|e| EngineError::Sandbox(e.to_string()))??
+                    .map_err(PlatformError::join("spawn a sandbox"))??
             }
         };
         Ok(spare)

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use crate::error::EngineError;
+use crate::failure::PlatformError;
 
 const MKFS: &str = "/usr/sbin/mkfs.ext4";
 
@@ -47,33 +47,39 @@ impl TmpImages {
     }
 
     /// Makes a fresh image now (blocking, about 10 ms).
-    pub fn make(&self, size_mb: u32) -> Result<PathBuf, EngineError> {
+    pub fn make(&self, size_mb: u32) -> Result<PathBuf, PlatformError> {
         let path = self
             .dir
             .join(format!("{}.img", uuid::Uuid::new_v4().simple()));
-        let fail = |what: &str| EngineError::Sandbox(format!("cannot make a /tmp image ({what})"));
-        let file = std::fs::File::create(&path).map_err(|e| fail(&e.to_string()))?;
-        file.set_len(u64::from(size_mb) << 20)
-            .map_err(|e| fail(&e.to_string()))?;
-        drop(file);
-        let status = Command::new(MKFS)
-            .args(["-q", "-F", "-m", "0", "-O", "^has_journal", "-E"])
-            .arg(format!(
-                "root_owner={}:{},lazy_itable_init=1,nodiscard",
-                self.uid, self.gid
-            ))
-            .arg(&path)
-            .status()
-            .map_err(|e| fail(&e.to_string()))?;
-        if !status.success() {
-            let _ = std::fs::remove_file(&path);
-            return Err(fail(&format!("mkfs.ext4 exited with {status}")));
-        }
-        Ok(path)
+        let made = std::fs::File::create(&path)
+            .and_then(|file| file.set_len(u64::from(size_mb) << 20))
+            .and_then(|()| {
+                Command::new(MKFS)
+                    .args(["-q", "-F", "-m", "0", "-O", "^has_journal", "-E"])
+                    .arg(format!(
+                        "root_owner={}:{},lazy_itable_init=1,nodiscard",
+                        self.uid, self.gid
+                    ))
+                    .arg(&path)
+                    .status()
+            });
+        let failed = match made {
+            Ok(status) if status.success() => return Ok(path),
+            Ok(status) => PlatformError::Mkfs {
+                path: path.clone(),
+                status,
+            },
+            Err(source) => PlatformError::TmpImage {
+                path: path.clone(),
+                source,
+            },
+        };
+        let _ = std::fs::remove_file(&path);
+        Err(failed)
     }
 
     /// A fresh image of `size_mb`; a spare is remade in the background.
-    pub async fn take(self: &Arc<Self>, size_mb: u32) -> Result<PathBuf, EngineError> {
+    pub async fn take(self: &Arc<Self>, size_mb: u32) -> Result<PathBuf, PlatformError> {
         let spare = self
             .spare
             .lock()
@@ -85,7 +91,7 @@ impl TmpImages {
                 let me = Arc::clone(self);
                 tokio::task::spawn_blocking(move || me.make(size_mb))
                     .await
-                    .map_err(|e| EngineError::Sandbox(e.to_string()))??
+                    .map_err(PlatformError::join("make a /tmp image"))??
             }
         };
         let me = Arc::clone(self);

@@ -28,6 +28,12 @@ pub struct ServerArgs {
     /// Seconds an idle execution environment is kept before it is reaped.
     #[arg(long, env = "STRATUS_IDLE_TTL_SECS", default_value_t = 300)]
     pub idle_ttl_secs: u64,
+    /// Invocations an execution environment runs before it is replaced (0 = no limit).
+    #[arg(long, env = "STRATUS_ENV_MAX_INVOCATIONS", default_value_t = stratus_engine::DEFAULT_MAX_INVOCATIONS)]
+    pub env_max_invocations: u64,
+    /// Seconds after its creation an execution environment is replaced (0 = no limit).
+    #[arg(long, env = "STRATUS_ENV_MAX_AGE_SECS", default_value_t = stratus_engine::DEFAULT_MAX_AGE.as_secs())]
+    pub env_max_age_secs: u64,
     /// Sandboxes kept spawned ahead of cold starts (0 = spawn each on demand).
     #[arg(long, env = "STRATUS_SPARE_SANDBOXES", default_value_t = 2)]
     pub spare_sandboxes: usize,

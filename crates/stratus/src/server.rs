@@ -100,6 +100,10 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
             tmp_images_dir: args.data_dir.join("tmp-images"),
             runtime_dir: runtime_dir.clone(),
             idle_ttl: std::time::Duration::from_secs(args.idle_ttl_secs),
+            lifetime: stratus_engine::Lifetime {
+                max_invocations: args.env_max_invocations,
+                max_age: std::time::Duration::from_secs(args.env_max_age_secs),
+            },
             account_concurrency: Limits::default().concurrent_executions as usize,
             uid,
             gid,

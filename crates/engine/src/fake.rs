@@ -1,0 +1,304 @@
+//! A backend without processes, for the engine's unit tests: environments whose sandbox
+//! and runtime follow a script, with real output capture over pipes, and a log sink that
+//! records what the engine wrote.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io::{PipeWriter, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use stratus_logs::capture::Capture;
+use stratus_model::function::CodeRef;
+use stratus_model::{FunctionVersion, Version};
+use stratus_runtime_api::{Invocation, InvokeError, Outcome};
+use stratus_sandbox::{ExitStatus, HostConfig, SandboxError};
+
+use crate::environment::{Created, Environment};
+use crate::error::EngineError;
+use crate::seams::{Backend, Jail, LogSink, Runtime};
+use crate::{Engine, EngineConfig, InvokeRequest, Lifetime};
+
+/// What the runtime does with one invocation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Act {
+    /// Answers with the event.
+    Echo,
+    /// Never answers.
+    Hang,
+    /// Exits with status 3 without answering.
+    Exit,
+}
+
+/// The script every fake environment follows, and what the tests observe.
+#[derive(Default)]
+pub(crate) struct Script {
+    /// One act per invocation, in order; `Echo` once empty.
+    acts: Mutex<VecDeque<Act>>,
+    /// Environments created.
+    pub(crate) cold_starts: AtomicUsize,
+    /// Invocations that reached a runtime.
+    pub(crate) entered: AtomicUsize,
+    /// The thread each environment was killed on (by `kill` or by being dropped).
+    pub(crate) kills: Mutex<Vec<ThreadId>>,
+}
+
+impl Script {
+    pub(crate) fn then(&self, act: Act) {
+        self.acts.lock().unwrap().push_back(act);
+    }
+
+    pub(crate) fn kills(&self) -> usize {
+        self.kills.lock().unwrap().len()
+    }
+}
+
+/// The fake backend.
+pub(crate) struct Fake(pub(crate) Arc<Script>);
+
+/// One environment's processes: the write ends of its output and how it ended.
+struct Proc {
+    writers: Mutex<Option<(PipeWriter, PipeWriter)>>,
+    exit: Mutex<Option<ExitStatus>>,
+}
+
+impl Proc {
+    fn print(&self, text: &str) {
+        if let Some((out, _)) = self.writers.lock().unwrap().as_mut() {
+            out.write_all(text.as_bytes()).unwrap();
+        }
+    }
+
+    /// Every process is gone: the output closes.
+    fn end(&self, status: ExitStatus) {
+        self.exit.lock().unwrap().get_or_insert(status);
+        self.writers.lock().unwrap().take();
+    }
+}
+
+pub(crate) struct FakeJail {
+    script: Arc<Script>,
+    proc: Arc<Proc>,
+    killed: bool,
+}
+
+impl FakeJail {
+    fn record_kill(&mut self) {
+        if !self.killed {
+            self.killed = true;
+            self.proc.end(ExitStatus::Signaled(9));
+            self.script
+                .kills
+                .lock()
+                .unwrap()
+                .push(std::thread::current().id());
+        }
+    }
+}
+
+impl Jail for FakeJail {
+    fn freeze(&self) -> Result<(), SandboxError> {
+        Ok(())
+    }
+    fn thaw(&self) -> Result<(), SandboxError> {
+        Ok(())
+    }
+    fn set_cpu_millis(&self, _cpu_millis: u32) -> Result<(), SandboxError> {
+        Ok(())
+    }
+    fn memory_peak_bytes(&self) -> Result<u64, SandboxError> {
+        Ok(20 << 20)
+    }
+    fn oom_killed(&self) -> bool {
+        false
+    }
+    fn try_wait(&mut self) -> Result<Option<ExitStatus>, SandboxError> {
+        Ok(*self.proc.exit.lock().unwrap())
+    }
+    fn kill(&mut self) -> Result<(), SandboxError> {
+        self.record_kill();
+        Ok(())
+    }
+}
+
+/// Like a real sandbox, a fake one dropped without a kill is killed where it is dropped.
+impl Drop for FakeJail {
+    fn drop(&mut self) {
+        self.record_kill();
+    }
+}
+
+pub(crate) struct FakeRuntime {
+    script: Arc<Script>,
+    proc: Arc<Proc>,
+}
+
+impl Runtime for FakeRuntime {
+    fn invoke(&self, inv: Invocation) -> impl Future<Output = Result<Outcome, InvokeError>> + Send {
+        let act = self
+            .script
+            .acts
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Act::Echo);
+        let (script, proc) = (Arc::clone(&self.script), Arc::clone(&self.proc));
+        async move {
+            proc.print(&format!("handling {}\n", inv.request_id));
+            script.entered.fetch_add(1, Ordering::SeqCst);
+            match act {
+                Act::Echo => Ok(Outcome::Response(inv.payload)),
+                Act::Hang => std::future::pending().await,
+                Act::Exit => {
+                    proc.end(ExitStatus::Exited(3));
+                    std::future::pending().await
+                }
+            }
+        }
+    }
+
+    fn shutdown(&self) {}
+}
+
+impl Backend for Fake {
+    type Jail = FakeJail;
+    type Runtime = FakeRuntime;
+
+    async fn create(
+        &self,
+        _f: &FunctionVersion,
+        _request_id: &str,
+        id: String,
+        stream: String,
+    ) -> Result<Created<Self>, EngineError> {
+        self.0.cold_starts.fetch_add(1, Ordering::SeqCst);
+        let (out_r, out_w) = std::io::pipe().unwrap();
+        let (err_r, err_w) = std::io::pipe().unwrap();
+        let output = Capture::start(out_r.into(), err_r.into()).unwrap();
+        let proc = Arc::new(Proc {
+            writers: Mutex::new(Some((out_w, err_w))),
+            exit: Mutex::default(),
+        });
+        let jail = FakeJail {
+            script: Arc::clone(&self.0),
+            proc: Arc::clone(&proc),
+            killed: false,
+        };
+        let api = FakeRuntime {
+            script: Arc::clone(&self.0),
+            proc,
+        };
+        Ok(Created::Ready(Box::new(Environment::ready(
+            id,
+            stream,
+            (Duration::from_millis(1), Duration::from_millis(2)),
+            jail,
+            api,
+            output,
+        ))))
+    }
+
+    fn prepare_ahead(&self) {}
+
+    fn discard_ahead(&self) {}
+}
+
+/// Records every append.
+#[derive(Default)]
+pub(crate) struct Recorded(Mutex<Vec<(String, String, String)>>);
+
+impl LogSink for Recorded {
+    fn append(&self, group: &str, stream: &str, lines: &[(i64, String)]) {
+        let mut all = self.0.lock().unwrap();
+        for (_, text) in lines {
+            all.push((group.to_owned(), stream.to_owned(), text.clone()));
+        }
+    }
+}
+
+impl Recorded {
+    /// The lines written so far that mention `needle`.
+    pub(crate) fn lines_with(&self, needle: &str) -> Vec<String> {
+        let all = self.0.lock().unwrap();
+        all.iter()
+            .filter(|(_, _, t)| t.contains(needle))
+            .map(|(_, _, t)| t.clone())
+            .collect()
+    }
+
+    /// The stream a line mentioning `needle` went to.
+    pub(crate) fn stream_of(&self, needle: &str) -> Option<String> {
+        let all = self.0.lock().unwrap();
+        all.iter()
+            .find(|(_, _, t)| t.contains(needle))
+            .map(|(_, s, _)| s.clone())
+    }
+}
+
+/// An engine over the fake backend, with its script and log.
+pub(crate) fn engine(lifetime: Lifetime) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    let script = Arc::new(Script::default());
+    let logs = Arc::new(Recorded::default());
+    let config = EngineConfig {
+        region: "us-east-1".into(),
+        packages_dir: PathBuf::from("/nonexistent/packages"),
+        runtime_dir: PathBuf::from("/nonexistent/runtimes"),
+        tmp_images_dir: PathBuf::from("/nonexistent/tmp-images"),
+        idle_ttl: Duration::from_secs(3600),
+        lifetime,
+        account_concurrency: 10,
+        uid: 993,
+        gid: 993,
+        host: HostConfig::detect(),
+        cpus: 2,
+        spare_sandboxes: 0,
+    };
+    let engine = Engine::with_backend(
+        config,
+        Fake(Arc::clone(&script)),
+        Arc::clone(&logs) as Arc<dyn LogSink>,
+    );
+    (engine, script, logs)
+}
+
+/// An invocation of function `name` (reserved concurrency `reserved`).
+pub(crate) fn request(name: &str, request_id: &str, reserved: Option<i64>) -> InvokeRequest {
+    let f = FunctionVersion {
+        function_name: name.into(),
+        version: Version::Latest,
+        settings: stratus_model::settings::default_settings(name),
+        code: CodeRef {
+            sha256_hex: "0".repeat(64),
+            sha256_b64: String::new(),
+            size: 0,
+            unzipped_size: 0,
+        },
+        last_modified: String::new(),
+        revision_id: "r1".into(),
+    };
+    InvokeRequest {
+        function: Arc::new(f),
+        invoked_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+        payload: bytes::Bytes::from_static(b"{\"n\":1}"),
+        client_context: None,
+        tail: true,
+        reserved_concurrency: reserved,
+        request_id: request_id.into(),
+    }
+}
+
+/// Waits (up to ten seconds) until `cond` holds.
+pub(crate) async fn until(what: &str, mut cond: impl FnMut() -> bool) {
+    let waited = tokio::time::timeout(Duration::from_secs(10), async {
+        while !cond() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "timed out waiting until {what}");
+}

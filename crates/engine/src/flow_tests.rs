@@ -1,0 +1,128 @@
+//! The invoke flow over the fake backend ([`crate::fake`]): warm reuse, broken environments,
+//! the lifetime cap, throttling and abandoned invocations, without root or processes.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use stratus_model::ErrorKind;
+
+use crate::fake::{engine, request, until, Act};
+use crate::{EngineError, Lifetime};
+
+fn no_cap() -> Lifetime {
+    Lifetime {
+        max_invocations: 0,
+        max_age: Duration::ZERO,
+    }
+}
+
+#[tokio::test]
+async fn a_warm_environment_is_reused() {
+    let (engine, script, logs) = engine(no_cap());
+    let first = engine.invoke(request("f", "r-1", None)).await.unwrap();
+    let second = engine.invoke(request("f", "r-2", None)).await.unwrap();
+    assert_eq!(&first.payload[..], b"{\"n\":1}");
+    assert!(!first.function_error && !second.function_error);
+    assert_eq!(script.cold_starts.load(Ordering::SeqCst), 1);
+    assert_eq!(engine.idle_environments(), 1);
+    let reports = logs.lines_with("REPORT RequestId: r-");
+    assert!(reports[0].contains("Init Duration"), "{reports:?}");
+    assert!(!reports[1].contains("Init Duration"), "{reports:?}");
+    assert_eq!(logs.stream_of("r-1"), logs.stream_of("r-2"));
+    // The function's output lands between START and END.
+    assert_eq!(logs.lines_with("handling r-2"), ["handling r-2"]);
+}
+
+#[tokio::test]
+async fn a_runtime_that_exits_is_destroyed_and_replaced() {
+    let (engine, script, logs) = engine(no_cap());
+    script.then(Act::Exit);
+    let broken = engine.invoke(request("f", "r-1", None)).await.unwrap();
+    assert!(broken.function_error);
+    let body = String::from_utf8_lossy(&broken.payload).into_owned();
+    assert!(
+        body.contains("Runtime.ExitError") && body.contains("exit status 3"),
+        "{body}"
+    );
+    until("the broken environment is killed", || script.kills() == 1).await;
+    assert_eq!(engine.idle_environments(), 0);
+    assert_eq!(logs.lines_with("END RequestId: r-1").len(), 1);
+    let next = engine.invoke(request("f", "r-2", None)).await.unwrap();
+    assert!(!next.function_error);
+    assert_eq!(script.cold_starts.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_environment_retires_after_its_invocation_cap() {
+    let (engine, script, logs) = engine(Lifetime {
+        max_invocations: 3,
+        max_age: Duration::ZERO,
+    });
+    for n in 1..=3 {
+        engine
+            .invoke(request("f", &format!("r-{n}"), None))
+            .await
+            .unwrap();
+    }
+    assert_eq!(script.cold_starts.load(Ordering::SeqCst), 1);
+    until("the spent environment is killed", || script.kills() == 1).await;
+    assert_eq!(engine.idle_environments(), 0);
+    engine.invoke(request("f", "r-4", None)).await.unwrap();
+    assert_eq!(script.cold_starts.load(Ordering::SeqCst), 2);
+    assert_ne!(logs.stream_of("r-3"), logs.stream_of("r-4"));
+    assert!(logs.lines_with("REPORT RequestId: r-4")[0].contains("Init Duration"));
+}
+
+#[tokio::test]
+async fn an_abandoned_invocation_is_logged_and_its_environment_destroyed_off_the_worker() {
+    // One worker thread, this one: a kill on it would be a kill on an async worker.
+    let worker = std::thread::current().id();
+    let (engine, script, logs) = engine(no_cap());
+    script.then(Act::Hang);
+    let mut abandoned = Box::pin(engine.invoke(request("f", "r-1", Some(1))));
+    tokio::select! {
+        _ = &mut abandoned => panic!("a hanging invocation finished"),
+        () = until("the runtime has the event", || script.entered.load(Ordering::SeqCst) == 1) => {}
+    }
+    // The reserved concurrency of 1 is in use.
+    let throttled = engine
+        .invoke(request("f", "r-2", Some(1)))
+        .await
+        .unwrap_err();
+    assert!(matches!(throttled, EngineError::Throttled(_)));
+    assert_eq!(throttled.to_lambda().kind, ErrorKind::TooManyRequests);
+
+    drop(abandoned);
+    until("the abandoned invocation's END is logged", || {
+        !logs.lines_with("END RequestId: r-1").is_empty()
+    })
+    .await;
+    assert_eq!(logs.lines_with("START RequestId: r-1").len(), 1);
+    assert_eq!(logs.lines_with("REPORT RequestId: r-1").len(), 1);
+    assert_eq!(logs.lines_with("handling r-1"), ["handling r-1"]);
+    let kills = script.kills.lock().unwrap().clone();
+    assert_eq!(kills.len(), 1);
+    assert_ne!(
+        kills[0], worker,
+        "the sandbox was killed on the async worker"
+    );
+    until("the slot is released", || engine.running() == 0).await;
+
+    let next = engine.invoke(request("f", "r-3", Some(1))).await.unwrap();
+    assert!(!next.function_error);
+    assert_eq!(script.cold_starts.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn shutdown_destroys_idle_environments() {
+    let (engine, script, _logs) = engine(no_cap());
+    engine.invoke(request("f", "r-1", None)).await.unwrap();
+    engine.invoke(request("g", "r-2", None)).await.unwrap();
+    engine.retire("f");
+    until("the retired environment is killed", || script.kills() == 1).await;
+    engine.shutdown().await;
+    assert_eq!(script.kills(), 2);
+    assert_eq!(engine.idle_environments(), 0);
+}

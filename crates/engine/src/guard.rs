@@ -1,0 +1,126 @@
+//! The invocation in flight, and what happens when its caller goes away.
+//!
+//! Between leaving the pool and returning to it, an environment belongs to an [`InFlight`].
+//! The invoke future can be dropped at any await (an HTTP client that disconnects drops the
+//! handler's future); the environment then cannot go back to the pool (its runtime is in
+//! the middle of the invocation) and must not be dropped where it is (killing a sandbox
+//! waits for its processes, which would stall an async worker). So the guard's `Drop`
+//! hands it to a blocking thread that drains its output, kills it, writes the invocation's
+//! log with its END and REPORT lines, and only then releases the concurrency slot.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use stratus_logs::platform;
+
+use crate::admission::Slot;
+use crate::environment::Environment;
+use crate::invoke::{line, now_iso, Ended, InvokeRequest};
+use crate::seams::{Backend, Jail, Runtime};
+use crate::Engine;
+
+/// An environment running one invocation.
+pub(crate) struct InFlight<'a, B: Backend> {
+    engine: &'a Engine<B>,
+    req: &'a InvokeRequest,
+    env: Option<Environment<B>>,
+    slot: Option<Slot>,
+    log: Vec<(i64, String)>,
+    started: Instant,
+}
+
+/// What a finished invocation hands back.
+pub(crate) struct Landed<B: Backend> {
+    pub(crate) env: Environment<B>,
+    pub(crate) slot: Slot,
+    pub(crate) log: Vec<(i64, String)>,
+    pub(crate) duration: Duration,
+}
+
+impl<'a, B: Backend> InFlight<'a, B> {
+    /// Starts the invocation's clock; `log` holds its lines so far (up to START).
+    pub(crate) fn new(
+        engine: &'a Engine<B>,
+        req: &'a InvokeRequest,
+        env: Environment<B>,
+        slot: Slot,
+        log: Vec<(i64, String)>,
+    ) -> Self {
+        Self {
+            engine,
+            req,
+            env: Some(env),
+            slot: Some(slot),
+            log,
+            started: Instant::now(),
+        }
+    }
+
+    /// Runs the invocation.
+    pub(crate) async fn run(&mut self) -> Ended {
+        match self.env.as_mut() {
+            Some(env) => crate::invoke::run(env, self.req).await,
+            None => Ended::Broken(
+                crate::error::function_error("Runtime.Unknown", "the environment is gone"),
+                None,
+            ),
+        }
+    }
+
+    /// The invocation finished: the environment is the caller's again.
+    pub(crate) fn land(mut self) -> Option<Landed<B>> {
+        let duration = self.started.elapsed();
+        Some(Landed {
+            env: self.env.take()?,
+            slot: self.slot.take()?,
+            log: std::mem::take(&mut self.log),
+            duration,
+        })
+    }
+}
+
+impl<B: Backend> Drop for InFlight<'_, B> {
+    fn drop(&mut self) {
+        let Some(mut env) = self.env.take() else {
+            return;
+        };
+        let f = Arc::clone(&self.req.function);
+        let request_id = self.req.request_id.clone();
+        tracing::info!(function = %f.function_name, request_id = %request_id, env = %env.id,
+            "invocation abandoned by its caller; destroying its environment");
+        env.api.shutdown();
+        self.engine.inner.metrics.invoked(true);
+        let logs = Arc::clone(&self.engine.inner.logs);
+        let slot = self.slot.take();
+        let mut log = std::mem::take(&mut self.log);
+        let started = self.started;
+        let finish = move || {
+            log.extend(env.output.drain(true));
+            log.push(line(format!(
+                "{} {request_id} Invocation abandoned: the caller went away",
+                now_iso()
+            )));
+            if let Err(e) = env.sandbox.kill() {
+                tracing::warn!(env = %env.id, error = %e, "environment did not die cleanly");
+            }
+            log.push(line(platform::end(&request_id)));
+            let peak = env.sandbox.memory_peak_bytes().unwrap_or(0);
+            log.push(line(platform::report(
+                &request_id,
+                &platform::Report {
+                    duration: started.elapsed(),
+                    memory_mb: f.settings.memory_size,
+                    max_memory_used_mb: peak.div_ceil(1024 * 1024),
+                    init: env.pending_init.take(),
+                },
+            )));
+            logs.append(&f.settings.logging.log_group, &env.log_stream, &log);
+            // The slot is free once the environment is gone.
+            drop(slot);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn_blocking(finish)),
+            Err(_) => finish(),
+        }
+    }
+}
