@@ -72,6 +72,7 @@ async fn fixture() -> Fixture {
             host: stratus_sandbox::HostConfig::detect(),
             cpus: 1,
             spare_sandboxes: 0,
+            lifetime: stratus_engine::Lifetime::default(),
         },
         blobs,
         logs,
