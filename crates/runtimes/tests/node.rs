@@ -10,18 +10,7 @@ use common::{now_ms, rich_event, Event, Sandbox};
 use serde_json::json;
 
 fn runtime() -> String {
-    let out = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .unwrap();
-    let version = String::from_utf8(out.stdout).unwrap();
-    let major = version
-        .trim()
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .unwrap();
-    format!("nodejs{major}.x")
+    common::node_runtime()
 }
 
 const CONTEXT_HANDLER: &str = r#"

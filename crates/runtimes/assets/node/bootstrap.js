@@ -268,6 +268,49 @@ function makeContext(headers, settle) {
 }
 
 // ---------------------------------------------------------------------------------
+// Environment.
+//
+// Writing to the real process.env calls setenv, and glibc keeps every distinct value ever
+// set for the life of the process: the trace id, new on every invoke, would grow a warm
+// process without bound. So process.env becomes a plain copy of the environment, which
+// child processes inherit as before, behind a proxy that writes every variable but the
+// trace id through to the real environment too (coerced to a string, with its side
+// effects, such as a new TZ, as before).
+
+const TRACE_ENV = '_X_AMZN_TRACE_ID';
+let envCopy;
+
+function detachEnv() {
+  const real = process.env;
+  envCopy = Object.assign({}, real);
+  // Every operation but on the trace id goes to the real environment first, which
+  // coerces and validates (and throws) as process.env always does.
+  process.env = new Proxy(envCopy, {
+    set(target, key, value) {
+      if (key === TRACE_ENV) {
+        target[key] = String(value);
+      } else {
+        real[key] = value;
+        target[key] = real[key];
+      }
+      return true;
+    },
+    deleteProperty(target, key) {
+      if (key !== TRACE_ENV) delete real[key];
+      return Reflect.deleteProperty(target, key);
+    },
+    defineProperty(target, key, descriptor) {
+      let value = String(descriptor.value);
+      if (key !== TRACE_ENV) {
+        Object.defineProperty(real, key, descriptor);
+        value = real[key];
+      }
+      return Reflect.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------
 // Invocation.
 
 let activeInvocation = null; // { id, answered } while a handler runs
@@ -318,8 +361,9 @@ async function invokeOnce(handler, res) {
   const headers = res.headers;
   const id = headers['lambda-runtime-aws-request-id'];
   currentRequestId = id;
-  if (headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
-  else delete process.env._X_AMZN_TRACE_ID;
+  const traceId = headers['lambda-runtime-trace-id'];
+  if (traceId) envCopy[TRACE_ENV] = traceId;
+  else delete envCopy[TRACE_ENV];
   let event;
   try {
     event = JSON.parse(res.body.toString('utf8'));
@@ -366,6 +410,7 @@ async function reportUncaught(body) {
 }
 
 async function main() {
+  detachEnv();
   patchConsole();
   process.on('uncaughtException', (err) => {
     reportUncaught(errorBody(err));

@@ -533,16 +533,28 @@ def parse_header_json(headers, name, label):
         ) from e
 
 
+# The trace id is kept in os.environ's own mapping only (os.getenv and os.environb read
+# it): assigning os.environ[...] would also putenv, and glibc keeps every distinct value
+# ever set, so a new trace id per invoke would grow a warm process without bound. Child
+# processes started with the inherited environment therefore do not see it.
+_ENV_DATA = os.environ._data
+_TRACE_KEY = os.environ.encodekey("_X_AMZN_TRACE_ID")
+_encode_env_value = os.environ.encodevalue
+
+
+def set_trace_id(trace_id):
+    if trace_id:
+        _ENV_DATA[_TRACE_KEY] = _encode_env_value(trace_id)
+    else:
+        _ENV_DATA.pop(_TRACE_KEY, None)
+
+
 def invoke_once(client, handler, headers, body):
     global current_request_id, current_tenant_id
     request_id = headers.get("Lambda-Runtime-Aws-Request-Id") or ""
     current_request_id = request_id
     current_tenant_id = headers.get("Lambda-Runtime-Aws-Tenant-Id")
-    trace_id = headers.get("Lambda-Runtime-Trace-Id")
-    if trace_id:
-        os.environ["_X_AMZN_TRACE_ID"] = trace_id
-    else:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    set_trace_id(headers.get("Lambda-Runtime-Trace-Id"))
     try:
         try:
             event = json.loads(body) if body else {}
