@@ -70,6 +70,11 @@ impl Direct {
         Ok(())
     }
 
+    /// The runtime's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Times `n` invocations of `{}`.
     pub async fn latencies(&self, n: usize) -> anyhow::Result<Vec<Duration>> {
         let mut out = Vec::with_capacity(n);
@@ -111,13 +116,33 @@ impl Direct {
 /// A command line and its environment.
 pub type Launch = (Vec<String>, Vec<(String, String)>);
 
-/// Argv and environment of the bundled Python runtime, run from `runtime_dir` on `task_root`.
+/// Argv and environment of the bundled Python runtime, run from `runtime_dir` on `task_root`
+/// with the handler `app.handler`.
 pub fn python(runtime_dir: &Path, task_root: &Path) -> anyhow::Result<Launch> {
     stratus_runtimes::install(runtime_dir)?;
     stratus_runtimes::precompile_python(runtime_dir)?;
-    let stratus_runtimes::Launch::Bundled(spec) = stratus_runtimes::launch_for("python3.11")?
-    else {
-        anyhow::bail!("python3.11 is not a bundled runtime");
+    bundled("python3.11", "app.handler", runtime_dir, task_root)
+}
+
+/// Argv and environment of the bundled Node.js runtime for the host's `node`, run from
+/// `runtime_dir` on `task_root` with the handler `index.handler`.
+pub fn node(runtime_dir: &Path, task_root: &Path) -> anyhow::Result<Launch> {
+    stratus_runtimes::install(runtime_dir)?;
+    let id = stratus_runtimes::offered()
+        .into_iter()
+        .find(|r| r.starts_with("nodejs"))
+        .ok_or_else(|| anyhow::anyhow!("no node runtime on this host"))?;
+    bundled(&id, "index.handler", runtime_dir, task_root)
+}
+
+fn bundled(
+    runtime: &str,
+    handler: &str,
+    runtime_dir: &Path,
+    task_root: &Path,
+) -> anyhow::Result<Launch> {
+    let stratus_runtimes::Launch::Bundled(spec) = stratus_runtimes::launch_for(runtime)? else {
+        anyhow::bail!("{runtime} is not a bundled runtime");
     };
     let rd = runtime_dir.display().to_string();
     let argv = spec
@@ -142,7 +167,7 @@ pub fn python(runtime_dir: &Path, task_root: &Path) -> anyhow::Result<Launch> {
             task_root.display().to_string(),
         ),
         ("LAMBDA_RUNTIME_DIR".to_string(), rd),
-        ("_HANDLER".to_string(), "app.handler".to_string()),
+        ("_HANDLER".to_string(), handler.to_string()),
         ("AWS_LAMBDA_FUNCTION_NAME".to_string(), "bench".to_string()),
         (
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_string(),

@@ -1,14 +1,16 @@
 //! `stratus-bench`: starts the real server binary and measures it from the outside, each
 //! figure beside the lower bound measured in the same run on the same machine.
 //!
-//! Usage: `stratus-bench [PATH_TO_STRATUS [control|invoke]]` (default
-//! `target/release/stratus`, both parts). `noop-bootstrap` must sit beside the server binary.
-//! Prints markdown tables for BENCHMARKS.md.
+//! Usage: `stratus-bench [PATH_TO_STRATUS [control|invoke|runtimes]]` (default
+//! `target/release/stratus`, the control and invoke parts). `noop-bootstrap` must sit beside
+//! the server binary. `runtimes` measures only the bundled runtimes driven directly (no
+//! server; the server binary need not exist). Prints markdown tables for BENCHMARKS.md.
 
 mod client;
 mod direct;
 mod figures;
 mod invoke_figures;
+mod runtime_figures;
 mod server;
 
 use std::path::PathBuf;
@@ -18,14 +20,18 @@ fn main() -> anyhow::Result<()> {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/release/stratus"));
-    anyhow::ensure!(binary.is_file(), "no server binary at {}", binary.display());
     let noop = binary.with_file_name("noop-bootstrap");
     anyhow::ensure!(
         noop.is_file(),
         "no noop-bootstrap beside the server binary at {}",
         noop.display()
     );
-    match std::env::args().nth(2).as_deref() {
+    let part = std::env::args().nth(2);
+    if part.as_deref() == Some("runtimes") {
+        return runtime_figures::run(&noop);
+    }
+    anyhow::ensure!(binary.is_file(), "no server binary at {}", binary.display());
+    match part.as_deref() {
         Some("control") => figures::run(&binary),
         Some("invoke") => invoke_figures::run(&binary, &noop),
         _ => {

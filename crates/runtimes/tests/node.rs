@@ -10,18 +10,7 @@ use common::{now_ms, rich_event, Event, Sandbox};
 use serde_json::json;
 
 fn runtime() -> String {
-    let out = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .unwrap();
-    let version = String::from_utf8(out.stdout).unwrap();
-    let major = version
-        .trim()
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .unwrap();
-    format!("nodejs{major}.x")
+    common::node_runtime()
 }
 
 const CONTEXT_HANDLER: &str = r#"
@@ -310,4 +299,36 @@ fn unhandled_rejection_fails_the_invocation() {
     let body = run.error("r").json();
     assert_eq!(body["errorType"], "Runtime.UnhandledPromiseRejection");
     assert_eq!(body["errorMessage"], "Error: lost");
+}
+
+#[test]
+fn large_payloads_and_a_closed_connection_round_trip() {
+    let sb = Sandbox::new();
+    sb.file(
+        "index.js",
+        "exports.handler = async (event, context) => ({ echo: event, id: context.awsRequestId });\n",
+    );
+    // Larger than one receive and than one send: read and written in several pieces.
+    let big = "é".repeat(1_500_000);
+    let event = serde_json::to_string(&json!({ "big": big })).unwrap();
+    let run = sb.run(
+        &runtime(),
+        "index.handler",
+        vec![
+            Event::new("big", &event),
+            // The API closes the connection after this event: the runtime reconnects.
+            Event::new("closing", r#"{"n": 1}"#).header("Connection", "close"),
+            Event::new("after", r#"{"n": 2}"#),
+        ],
+        3,
+    );
+    assert_eq!(
+        run.response("big"),
+        json!({"echo": {"big": big}, "id": "big"})
+    );
+    assert_eq!(run.response("closing")["echo"], json!({"n": 1}));
+    assert_eq!(
+        run.response("after"),
+        json!({"echo": {"n": 2}, "id": "after"})
+    );
 }

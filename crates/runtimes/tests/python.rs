@@ -323,3 +323,35 @@ fn sys_path_puts_task_root_first_then_layers_then_runtime_dir() {
         ])
     );
 }
+
+#[test]
+fn large_payloads_and_a_closed_connection_round_trip() {
+    let sb = Sandbox::new();
+    sb.file(
+        "app.py",
+        "def handler(event, context):\n    return {'echo': event, 'id': context.aws_request_id}\n",
+    );
+    // Larger than one receive and than one send: read and written in several pieces.
+    let big = "é".repeat(1_500_000);
+    let event = serde_json::to_string(&json!({ "big": big })).unwrap();
+    let run = sb.run(
+        RUNTIME,
+        "app.handler",
+        vec![
+            Event::new("big", &event),
+            // The API closes the connection after this event: the runtime reconnects.
+            Event::new("closing", r#"{"n": 1}"#).header("Connection", "close"),
+            Event::new("after", r#"{"n": 2}"#),
+        ],
+        3,
+    );
+    assert_eq!(
+        run.response("big"),
+        json!({"echo": {"big": big}, "id": "big"})
+    );
+    assert_eq!(run.response("closing")["echo"], json!({"n": 1}));
+    assert_eq!(
+        run.response("after"),
+        json!({"echo": {"n": 2}, "id": "after"})
+    );
+}

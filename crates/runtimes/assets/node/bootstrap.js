@@ -9,7 +9,7 @@
 'use strict';
 
 const fs = require('node:fs');
-const http = require('node:http');
+const net = require('node:net');
 const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
@@ -19,51 +19,204 @@ const API_BASE = '/2018-06-01/runtime';
 const EXIT_ON_UNCAUGHT = 129;
 
 // ---------------------------------------------------------------------------------
-// Runtime API client (keep-alive, one socket).
+// Runtime API client: HTTP/1.1 on one kept-alive socket, one request at a time.
+//
+// node:http costs tens of microseconds per request (request, response and parser objects,
+// agent bookkeeping); the Runtime API is one loopback peer, so a plain socket suffices.
+// The `/next` request is built once, a response is parsed straight from the received
+// buffers, and between requests the socket does not keep the event loop alive (as an idle
+// keep-alive socket of node:http does not), so `beforeExit` still means the handler's own
+// work is done.
 
 const apiAddress = process.env.AWS_LAMBDA_RUNTIME_API || '127.0.0.1:9001';
 const apiColon = apiAddress.lastIndexOf(':');
 const apiHost = apiColon > 0 ? apiAddress.slice(0, apiColon) : apiAddress;
 const apiPort = apiColon > 0 ? Number(apiAddress.slice(apiColon + 1)) : 80;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const HOST_LINE = `Host: ${apiHost}:${apiPort}\r\n`;
+const NEXT_REQUEST = Buffer.from(`GET ${API_BASE}/invocation/next HTTP/1.1\r\n${HOST_LINE}\r\n`, 'latin1');
+const RESPONSE_PATH = `POST ${API_BASE}/invocation/`;
+const POST_HEADERS = ` HTTP/1.1\r\n${HOST_LINE}Content-Type: application/json\r\n`;
+// Bodies up to this many characters go out joined to their header block in one write.
+const JOIN_BELOW = 16 * 1024;
 
-function apiRequest(method, urlPath, body, headers) {
-  return new Promise((resolve, reject) => {
-    const allHeaders = Object.assign({}, headers);
-    if (body !== undefined) {
-      allHeaders['Content-Length'] = Buffer.byteLength(body);
+let socket = null;
+let pending = null; // { resolve, reject } of the request in flight
+const waiting = []; // requests made while one was in flight (only when failing)
+let received = []; // buffers received and not yet consumed
+let receivedLength = 0;
+let head = null; // { status, headers, length } once the response's header block is in
+
+function connect() {
+  const s = net.connect({ host: apiHost, port: apiPort });
+  s.setNoDelay(true);
+  s.on('data', (chunk) => {
+    if (s === socket) onData(chunk);
+  });
+  const gone = (err) => {
+    if (s !== socket) return;
+    socket = null;
+    fail(err || new Error('Runtime API closed the connection'));
+  };
+  s.on('error', gone);
+  s.on('close', () => gone(null));
+  socket = s;
+}
+
+function fail(err) {
+  received = [];
+  receivedLength = 0;
+  head = null;
+  if (pending) {
+    const { reject } = pending;
+    pending = null;
+    reject(err);
+    sendWaiting();
+  }
+}
+
+function sendWaiting() {
+  if (waiting.length > 0) {
+    const { requestHead, body, resolve, reject } = waiting.shift();
+    send(requestHead, body, resolve, reject);
+  }
+}
+
+function takeReceived() {
+  const data = received.length === 1 ? received[0] : Buffer.concat(received, receivedLength);
+  received = [];
+  receivedLength = 0;
+  return data;
+}
+
+function keep(data) {
+  if (data.length > 0) {
+    received.push(data);
+    receivedLength += data.length;
+  }
+}
+
+function parseHead(text) {
+  const lines = text.split('\r\n');
+  const status = Number(lines[0].split(' ')[1]);
+  if (!Number.isInteger(status)) throw new Error(`Runtime API sent a bad status line: ${lines[0]}`);
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  const chunked = /\bchunked\b/i.test(headers['transfer-encoding'] || '');
+  return { status, headers, chunked, length: chunked ? 0 : Number(headers['content-length'] || 0) };
+}
+
+// A complete chunked body at the start of `data`: [body, bytes used], else null.
+function parseChunked(data) {
+  const parts = [];
+  let at = 0;
+  for (;;) {
+    const eol = data.indexOf('\r\n', at);
+    if (eol < 0) return null;
+    const size = parseInt(data.toString('latin1', at, eol).split(';')[0].trim() || '0', 16);
+    if (Number.isNaN(size)) throw new Error('Runtime API sent a bad chunk size');
+    if (size === 0) {
+      // Trailer lines, if any, then the blank line.
+      const end = data.indexOf('\r\n\r\n', eol);
+      return end < 0 ? null : [Buffer.concat(parts), end + 4];
     }
-    const req = http.request(
-      { host: apiHost, port: apiPort, method, path: API_BASE + urlPath, agent, headers: allHeaders },
-      (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+    if (data.length < eol + 2 + size + 2) return null;
+    parts.push(data.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
+function onData(chunk) {
+  keep(chunk);
+  if (pending === null) return;
+  try {
+    if (head === null) {
+      const data = takeReceived();
+      const end = data.indexOf('\r\n\r\n');
+      if (end < 0) {
+        keep(data);
+        return;
+      }
+      head = parseHead(data.toString('latin1', 0, end));
+      keep(data.subarray(end + 4));
+    }
+    let body;
+    if (head.chunked) {
+      const data = takeReceived();
+      const parsed = parseChunked(data);
+      if (parsed === null) {
+        keep(data);
+        return;
+      }
+      body = parsed[0];
+      keep(data.subarray(parsed[1]));
+    } else {
+      if (receivedLength < head.length) return;
+      const data = takeReceived();
+      body = data.length === head.length ? data : data.subarray(0, head.length);
+      keep(data.subarray(head.length));
+    }
+    const { status, headers } = head;
+    const { resolve } = pending;
+    head = null;
+    pending = null;
+    if ((headers.connection || '').toLowerCase() === 'close') {
+      const s = socket;
+      socket = null;
+      s.destroy();
+    } else {
+      socket.unref();
+    }
+    resolve({ status, headers, body });
+    sendWaiting();
+  } catch (err) {
+    const s = socket;
+    socket = null;
+    s.destroy();
+    fail(err);
+  }
+}
+
+// Sends a header block (and a body string) and resolves with the response.
+function apiRequest(requestHead, body) {
+  return new Promise((resolve, reject) => {
+    if (pending === null) send(requestHead, body, resolve, reject);
+    else waiting.push({ requestHead, body, resolve, reject });
   });
 }
 
+function send(requestHead, body, resolve, reject) {
+  if (socket === null) connect();
+  pending = { resolve, reject };
+  socket.ref();
+  if (body === undefined) {
+    socket.write(requestHead);
+  } else if (body.length < JOIN_BELOW) {
+    socket.write(requestHead + body);
+  } else {
+    socket.cork();
+    socket.write(requestHead);
+    socket.write(body);
+    socket.uncork();
+  }
+}
+
 async function nextInvocation() {
-  const res = await apiRequest('GET', '/invocation/next');
+  const res = await apiRequest(NEXT_REQUEST);
   if (res.status !== 200) {
     throw new Error(`Runtime API /next answered ${res.status}: ${res.body.toString()}`);
   }
   return res;
 }
 
-async function post(urlPath, body, headers) {
-  const res = await apiRequest(
-    'POST',
-    urlPath,
-    body,
-    Object.assign({ 'Content-Type': 'application/json' }, headers),
-  );
+async function post(urlPath, requestHead, body) {
+  const res = await apiRequest(requestHead, body);
   if (res.status >= 500) {
     process.stderr.write(`Runtime API ${urlPath} answered ${res.status}\n`);
     process.exit(1);
@@ -71,20 +224,25 @@ async function post(urlPath, body, headers) {
   return res;
 }
 
+function postHead(pathAndVersion, extra, body) {
+  return `${pathAndVersion}${POST_HEADERS}${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+}
+
 function postResponse(id, body) {
-  return post(`/invocation/${id}/response`, body, {});
+  return post(`/invocation/${id}/response`, postHead(`${RESPONSE_PATH}${id}/response`, '', body), body);
+}
+
+function postFailure(urlPath, body, errorType) {
+  const extra = `Lambda-Runtime-Function-Error-Type: ${errorType}\r\n`;
+  return post(urlPath, postHead(`POST ${API_BASE}${urlPath}`, extra, body), body);
 }
 
 function postError(id, error) {
-  return post(`/invocation/${id}/error`, safeStringify(error), {
-    'Lambda-Runtime-Function-Error-Type': 'Unhandled',
-  });
+  return postFailure(`/invocation/${id}/error`, safeStringify(error), 'Unhandled');
 }
 
 function postInitError(error) {
-  return post('/init/error', safeStringify(error), {
-    'Lambda-Runtime-Function-Error-Type': error.errorType,
-  });
+  return postFailure('/init/error', safeStringify(error), error.errorType);
 }
 
 // ---------------------------------------------------------------------------------
@@ -232,19 +390,25 @@ function parseHeaderJson(value) {
   }
 }
 
+// The function's metadata, fixed for the life of the environment.
+const FUNCTION_NAME = process.env.AWS_LAMBDA_FUNCTION_NAME;
+const FUNCTION_VERSION = process.env.AWS_LAMBDA_FUNCTION_VERSION;
+const MEMORY_LIMIT_IN_MB = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+const LOG_GROUP_NAME = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
+const LOG_STREAM_NAME = process.env.AWS_LAMBDA_LOG_STREAM_NAME;
+
 function makeContext(headers, settle) {
   const deadline = Number(headers['lambda-runtime-deadline-ms'] || 0);
   const cognito = parseHeaderJson(headers['lambda-runtime-cognito-identity']);
-  const env = process.env;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
-    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
-    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    functionName: FUNCTION_NAME,
+    functionVersion: FUNCTION_VERSION,
     invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
-    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    memoryLimitInMB: MEMORY_LIMIT_IN_MB,
     awsRequestId: headers['lambda-runtime-aws-request-id'],
-    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
-    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    logGroupName: LOG_GROUP_NAME,
+    logStreamName: LOG_STREAM_NAME,
     identity: cognito
       ? { cognitoIdentityId: cognito.cognitoIdentityId, cognitoIdentityPoolId: cognito.cognitoIdentityPoolId }
       : undefined,
@@ -265,6 +429,49 @@ function makeContext(headers, settle) {
     },
   };
   return context;
+}
+
+// ---------------------------------------------------------------------------------
+// Environment.
+//
+// Writing to the real process.env calls setenv, and glibc keeps every distinct value ever
+// set for the life of the process: the trace id, new on every invoke, would grow a warm
+// process without bound. So process.env becomes a plain copy of the environment, which
+// child processes inherit as before, behind a proxy that writes every variable but the
+// trace id through to the real environment too (coerced to a string, with its side
+// effects, such as a new TZ, as before).
+
+const TRACE_ENV = '_X_AMZN_TRACE_ID';
+let envCopy;
+
+function detachEnv() {
+  const real = process.env;
+  envCopy = Object.assign({}, real);
+  // Every operation but on the trace id goes to the real environment first, which
+  // coerces and validates (and throws) as process.env always does.
+  process.env = new Proxy(envCopy, {
+    set(target, key, value) {
+      if (key === TRACE_ENV) {
+        target[key] = String(value);
+      } else {
+        real[key] = value;
+        target[key] = real[key];
+      }
+      return true;
+    },
+    deleteProperty(target, key) {
+      if (key !== TRACE_ENV) delete real[key];
+      return Reflect.deleteProperty(target, key);
+    },
+    defineProperty(target, key, descriptor) {
+      let value = String(descriptor.value);
+      if (key !== TRACE_ENV) {
+        Object.defineProperty(real, key, descriptor);
+        value = real[key];
+      }
+      return Reflect.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------
@@ -318,8 +525,9 @@ async function invokeOnce(handler, res) {
   const headers = res.headers;
   const id = headers['lambda-runtime-aws-request-id'];
   currentRequestId = id;
-  if (headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
-  else delete process.env._X_AMZN_TRACE_ID;
+  const traceId = headers['lambda-runtime-trace-id'];
+  if (traceId) envCopy[TRACE_ENV] = traceId;
+  else delete envCopy[TRACE_ENV];
   let event;
   try {
     event = JSON.parse(res.body.toString('utf8'));
@@ -366,6 +574,7 @@ async function reportUncaught(body) {
 }
 
 async function main() {
+  detachEnv();
   patchConsole();
   process.on('uncaughtException', (err) => {
     reportUncaught(errorBody(err));

@@ -201,21 +201,15 @@ def log_error(error):
 # --- Runtime API client -------------------------------------------------------------
 
 
-class _Headers(dict):
-    """Response headers, looked up case-insensitively."""
-
-    def get(self, name, default=None):
-        return dict.get(self, name.lower(), default)
-
-    def __getitem__(self, name):
-        return dict.__getitem__(self, name.lower())
-
-
 class RuntimeClient:
     """Keep-alive HTTP/1.1 client for the Runtime API, on a plain socket.
 
     http.client would import the email and ssl packages: about 30 ms of every cold start.
     The Runtime API is one loopback peer speaking plain HTTP/1.1, so a socket suffices.
+    The warm path is kept short: the `/next` request is built once, a response is read
+    with as few `recv` calls as the peer's writes allow and its header block parsed in one
+    pass, and a body goes out beside its header block (`sendmsg`), never joined to it.
+    Response headers come back as a dict keyed by lower-cased name.
     """
 
     def __init__(self, address):
@@ -223,61 +217,114 @@ class RuntimeClient:
         self._host = host or address
         self._port = int(port) if port else 80
         self._sock = None
-        self._file = None
+        self._buffer = b""  # received, not yet consumed
+        host = "Host: %s:%d\r\n" % (self._host, self._port)
+        self._next_request = ("GET %s/invocation/next HTTP/1.1\r\n%s\r\n" % (API_BASE, host)).encode()
+        # %-templates of the POST header blocks: path (or request id), extra header lines,
+        # content length.
+        post = "POST " + API_BASE + "%s HTTP/1.1\r\n" + host.replace("%", "%%")
+        length = "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        self._post_head = post + "%s" + length
+        self._response_head = post.replace("%s", "/invocation/%s/response", 1) + length
 
     def _close(self):
         if self._sock is not None:
             try:
-                self._file.close()
                 self._sock.close()
             except OSError:
                 pass
         self._sock = None
-        self._file = None
+        self._buffer = b""
 
-    def _read_body(self, headers):
+    def _receive(self):
+        chunk = self._sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("Runtime API closed the connection")
+        self._buffer += chunk
+
+    def _read_exact(self, size):
+        """The next `size` bytes, received straight into their final buffer when large."""
+        buffer = self._buffer
+        if len(buffer) >= size:
+            self._buffer = buffer[size:]
+            return buffer if len(buffer) == size else buffer[:size]
+        data = bytearray(size)
+        view = memoryview(data)
+        view[: len(buffer)] = buffer
+        got = len(buffer)
+        self._buffer = b""
+        while got < size:
+            n = self._sock.recv_into(view[got:])
+            if not n:
+                raise ConnectionError("Runtime API closed the connection")
+            got += n
+        return data
+
+    def _read_line(self):
+        while True:
+            end = self._buffer.find(b"\r\n")
+            if end >= 0:
+                line = self._buffer[:end]
+                self._buffer = self._buffer[end + 2 :]
+                return line
+            self._receive()
+
+    def _read_chunked(self):
+        parts = []
+        while True:
+            size = int(self._read_line().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self._read_line():  # trailers, up to the blank line
+                    pass
+                return b"".join(parts)
+            parts.append(self._read_exact(size))
+            self._read_line()
+
+    def _read_response(self):
+        start = 0
+        while True:
+            end = self._buffer.find(b"\r\n\r\n", start)
+            if end >= 0:
+                break
+            start = max(len(self._buffer) - 3, 0)
+            self._receive()
+        lines = self._buffer[:end].decode("utf-8", "replace").split("\r\n")
+        self._buffer = self._buffer[end + 4 :]
+        status = int(lines[0].split(None, 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            parts = []
-            while True:
-                size = int(self._file.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self._file.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(parts)
-                parts.append(self._file.read(size))
-                self._file.readline()
-        return self._file.read(int(headers.get("content-length", "0")))
+            data = self._read_chunked()
+        else:
+            data = self._read_exact(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self._close()
+        return status, headers, data
 
-    def _request(self, method, path, body=None, headers=None):
-        head = ["%s %s%s HTTP/1.1\r\nHost: %s:%d\r\n" % (method, API_BASE, path, self._host, self._port)]
-        for name, value in (headers or {}).items():
-            head.append("%s: %s\r\n" % (name, value))
-        if body is not None:
-            head.append("Content-Length: %d\r\n" % len(body))
-        head.append("\r\n")
-        message = "".join(head).encode("utf-8") + (body or b"")
+    def _send(self, head, body):
+        sock = self._sock
+        if not body:
+            sock.sendall(head)
+            return
+        sent = sock.sendmsg((head, body))
+        if sent < len(head) + len(body):  # a large body: the rest as the socket drains
+            if sent < len(head):
+                sock.sendall(memoryview(head)[sent:])
+                sent = 0
+            else:
+                sent -= len(head)
+            sock.sendall(memoryview(body)[sent:])
+
+    def _exchange(self, head, body=None):
         for attempt in (0, 1):
             try:
                 if self._sock is None:
                     self._sock = socket.create_connection((self._host, self._port))
                     self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    self._file = self._sock.makefile("rb")
-                self._sock.sendall(message)
-                status_line = self._file.readline()
-                if not status_line:
-                    raise ConnectionError("Runtime API closed the connection")
-                status = int(status_line.split()[1])
-                response_headers = _Headers()
-                while True:
-                    line = self._file.readline()
-                    if line in (b"\r\n", b"\n", b""):
-                        break
-                    name, _, value = line.decode("utf-8", "replace").partition(":")
-                    response_headers[name.strip().lower()] = value.strip()
-                data = self._read_body(response_headers)
-                if response_headers.get("connection", "").lower() == "close":
-                    self._close()
-                return status, response_headers, data
+                self._send(head, body)
+                return self._read_response()
             except (OSError, ValueError, IndexError):
                 # A kept-alive connection the server closed: reconnect once.
                 self._close()
@@ -286,36 +333,36 @@ class RuntimeClient:
         raise RuntimeError("unreachable")
 
     def next(self):
-        status, headers, body = self._request("GET", "/invocation/next")
+        status, headers, body = self._exchange(self._next_request)
         if status != 200:
             raise SystemExit("Runtime API /next answered %d: %r" % (status, body[:200]))
         return headers, body
 
-    def _post(self, path, body, headers):
-        headers = dict(headers)
-        headers.setdefault("Content-Type", "application/json")
-        status, _, data = self._request("POST", path, body, headers)
+    def _check(self, path, status, data):
         if status >= 500:
             raise SystemExit("Runtime API %s answered %d: %r" % (path, status, data[:200]))
         if status >= 300:
             sys.stderr.write("Runtime API %s answered %d: %s\n" % (path, status, data[:200]))
 
+    def _post(self, path, body, error_type):
+        extra = "Lambda-Runtime-Function-Error-Type: %s\r\n" % error_type
+        head = (self._post_head % (path, extra, len(body))).encode("utf-8")
+        status, _, data = self._exchange(head, body)
+        self._check(path, status, data)
+
     def post_response(self, request_id, body):
-        self._post("/invocation/%s/response" % request_id, body, {})
+        head = (self._response_head % (request_id, len(body))).encode("utf-8")
+        status, _, data = self._exchange(head, body)
+        if status >= 300:
+            self._check("/invocation/%s/response" % request_id, status, data)
 
     def post_error(self, request_id, error, error_type="Unhandled"):
         body = json.dumps(error).encode("utf-8")
-        self._post(
-            "/invocation/%s/error" % request_id,
-            body,
-            {"Lambda-Runtime-Function-Error-Type": error_type},
-        )
+        self._post("/invocation/%s/error" % request_id, body, error_type)
 
     def post_init_error(self, error):
         body = json.dumps(error).encode("utf-8")
-        self._post(
-            "/init/error", body, {"Lambda-Runtime-Function-Error-Type": error["errorType"]}
-        )
+        self._post("/init/error", body, error["errorType"])
 
 
 # --- context ------------------------------------------------------------------------
@@ -364,20 +411,26 @@ class ClientContext:
 
 W3C_FIELDS = ("traceparent", "tracestate", "baggage")
 
+# The function's metadata, fixed for the life of the environment.
+FUNCTION_NAME = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+FUNCTION_VERSION = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+# Lambda's Python runtime passes the environment string through unchanged.
+MEMORY_LIMIT_IN_MB = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+LOG_GROUP_NAME = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+LOG_STREAM_NAME = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+
 
 class LambdaContext:
     """The ``context`` argument: invocation and function metadata."""
 
     def __init__(self, request_id, deadline_ms, invoked_arn, client_context, identity, tenant_id):
-        env = os.environ
         self.aws_request_id = request_id
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.function_name = FUNCTION_NAME
+        self.function_version = FUNCTION_VERSION
         self.invoked_function_arn = invoked_arn
-        # Lambda's Python runtime passes the environment string through unchanged.
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.memory_limit_in_mb = MEMORY_LIMIT_IN_MB
+        self.log_group_name = LOG_GROUP_NAME
+        self.log_stream_name = LOG_STREAM_NAME
         self.tenant_id = tenant_id
         self._w3c = {}
         if isinstance(client_context, dict) and isinstance(client_context.get("w3c"), dict):
@@ -521,6 +574,10 @@ def _json_default(value):
     raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
 
 
+# One encoder for every result (json.dumps with `default` would build one per call).
+_encode_result = json.JSONEncoder(default=_json_default).encode
+
+
 def parse_header_json(headers, name, label):
     raw = headers.get(name)
     if not raw:
@@ -533,16 +590,28 @@ def parse_header_json(headers, name, label):
         ) from e
 
 
+# The trace id is kept in os.environ's own mapping only (os.getenv and os.environb read
+# it): assigning os.environ[...] would also putenv, and glibc keeps every distinct value
+# ever set, so a new trace id per invoke would grow a warm process without bound. Child
+# processes started with the inherited environment therefore do not see it.
+_ENV_DATA = os.environ._data
+_TRACE_KEY = os.environ.encodekey("_X_AMZN_TRACE_ID")
+_encode_env_value = os.environ.encodevalue
+
+
+def set_trace_id(trace_id):
+    if trace_id:
+        _ENV_DATA[_TRACE_KEY] = _encode_env_value(trace_id)
+    else:
+        _ENV_DATA.pop(_TRACE_KEY, None)
+
+
 def invoke_once(client, handler, headers, body):
     global current_request_id, current_tenant_id
-    request_id = headers.get("Lambda-Runtime-Aws-Request-Id") or ""
+    request_id = headers.get("lambda-runtime-aws-request-id") or ""
     current_request_id = request_id
-    current_tenant_id = headers.get("Lambda-Runtime-Aws-Tenant-Id")
-    trace_id = headers.get("Lambda-Runtime-Trace-Id")
-    if trace_id:
-        os.environ["_X_AMZN_TRACE_ID"] = trace_id
-    else:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    current_tenant_id = headers.get("lambda-runtime-aws-tenant-id")
+    set_trace_id(headers.get("lambda-runtime-trace-id"))
     try:
         try:
             event = json.loads(body) if body else {}
@@ -550,15 +619,15 @@ def invoke_once(client, handler, headers, body):
             raise Fault("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e) from e
         context = LambdaContext(
             request_id,
-            int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
-            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
-            parse_header_json(headers, "Lambda-Runtime-Client-Context", "Client Context"),
-            parse_header_json(headers, "Lambda-Runtime-Cognito-Identity", "Cognito Identity"),
+            int(headers.get("lambda-runtime-deadline-ms") or 0),
+            headers.get("lambda-runtime-invoked-function-arn"),
+            parse_header_json(headers, "lambda-runtime-client-context", "Client Context"),
+            parse_header_json(headers, "lambda-runtime-cognito-identity", "Cognito Identity"),
             current_tenant_id,
         )
         result = handler(event, context)
         try:
-            payload = json.dumps(result, default=_json_default).encode("utf-8")
+            payload = _encode_result(result).encode("utf-8")
         except (TypeError, ValueError, OverflowError, RecursionError) as e:
             raise Fault("Runtime.MarshalError", "Unable to marshal response: %s" % e) from e
     except Exception:  # noqa: BLE001 - every user failure is reported, never fatal

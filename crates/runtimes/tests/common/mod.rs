@@ -411,3 +411,16 @@ pub fn rich_event(id: &str, body: &str) -> Event {
 pub fn path_of(p: &Path) -> String {
     p.to_str().unwrap().to_string()
 }
+
+/// The `nodejsNN.x` identifier of the host's `node`.
+pub fn node_runtime() -> String {
+    let out = Command::new("node").arg("--version").output().unwrap();
+    let version = String::from_utf8(out.stdout).unwrap();
+    let major = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .unwrap();
+    format!("nodejs{major}.x")
+}
