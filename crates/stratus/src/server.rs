@@ -26,14 +26,29 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?
-        .block_on(serve(args))
+        .context("starting the async runtime")?;
+    let host = runtime.block_on(serve(args))?;
+    // Teardowns still running on the blocking pool (an environment destroyed by the reaper
+    // a moment ago, a spare whose spawn was under way when shutdown began) finish here;
+    // only then are the cgroups below ours known to be final.
+    runtime.shutdown_timeout(TEARDOWN_LIMIT);
+    let left = stratus_sandbox::cleanup_stale_cgroups(&host);
+    if left > 0 {
+        tracing::warn!(left, "sandboxes outlived shutdown; killed and removed");
+    }
+    stratus_sandbox::remove_cgroup_parent(&host);
+    tracing::info!("stratus server stopped");
+    Ok(())
 }
 
-async fn serve(args: ServerArgs) -> anyhow::Result<()> {
+/// How long shutdown waits for sandbox teardowns still under way.
+const TEARDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves until a stop signal; returns the sandbox host settings for the final sweep.
+async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> {
     let started = std::time::Instant::now();
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
@@ -139,6 +154,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         account = %args.account_id,
         runtimes = ?runtimes,
         cgroups = ?cgroup_version,
+        cgroup_parent = %host.cgroup_parent,
         orphan_blobs_removed = swept,
         startup_ms = started.elapsed().as_millis() as u64,
         "stratus server ready"
@@ -156,10 +172,8 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         .await
         .context("serving")?;
     engine.shutdown().await;
-    stratus_sandbox::remove_cgroup_parent(&host);
     store.close().await;
-    tracing::info!("stratus server stopped");
-    Ok(())
+    Ok(host)
 }
 
 /// A stable short id for a data dir (its canonical path hashed).
