@@ -56,7 +56,7 @@ pub type ChangeHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 struct Inner {
     config: Config,
-    store: Store,
+    store: Arc<dyn Store>,
     blobs: Arc<BlobStore>,
     code_urls: CodeUrlSigner,
     on_change: std::sync::OnceLock<ChangeHook>,
@@ -76,10 +76,10 @@ impl std::fmt::Debug for Inner {
 type Result<T> = std::result::Result<T, LambdaError>;
 
 impl Control {
-    /// Wires the control plane over its store and blob store.
+    /// Wires the control plane over its store (any backend) and blob store.
     pub fn new(
         config: Config,
-        store: Store,
+        store: Arc<dyn Store>,
         blobs: Arc<BlobStore>,
         code_urls: CodeUrlSigner,
     ) -> Self {
@@ -114,8 +114,8 @@ impl Control {
         &self.inner.config.scope
     }
 
-    fn store(&self) -> &Store {
-        &self.inner.store
+    fn store(&self) -> &dyn Store {
+        &*self.inner.store
     }
 
     fn limits(&self) -> &Limits {
