@@ -5,7 +5,8 @@
 //! and returning a wire shape or a [`LambdaError`]. It owns the transaction discipline that
 //! makes every acknowledged write durable and every rejected one leave nothing behind: code
 //! blobs are validated before anything is written, written inside the store's write
-//! transaction, and removed again if that transaction does not commit.
+//! transaction, and removed again if that transaction does not commit. The store is any
+//! backend behind `stratus_store`'s traits (`Arc<dyn Store>`); control never names one.
 //! It must not parse HTTP; the `api` crate translates requests into these calls.
 
 mod absent;
