@@ -6,7 +6,7 @@ use stratus_model::alias::{
 };
 use stratus_model::requests::Paging;
 use stratus_model::{FunctionRef, LambdaError, Version, Violations};
-use stratus_store::Tx;
+use stratus_store::WriteTx;
 
 use crate::functions::{check_revision, new_revision};
 use crate::internal::OrInternal;
@@ -27,7 +27,7 @@ impl Control {
     /// Checks that the alias's versions exist (the routing version must be published).
     async fn check_alias_targets(
         &self,
-        tx: &mut Tx,
+        tx: &mut dyn WriteTx,
         function: &str,
         alias: &AliasRecord,
     ) -> Result<()> {
@@ -80,14 +80,15 @@ impl Control {
         validate_alias_name(&alias.name)?;
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            self.function_row_tx(&mut tx, &function).await?;
+            self.function_row_tx(&mut *tx, &function).await?;
             if tx.alias(&function, &alias.name).await.internal()?.is_some() {
                 return Err(LambdaError::conflict(format!(
                     "Alias already exists: {}",
                     self.alias_arn(&function, &alias.name)
                 )));
             }
-            self.check_alias_targets(&mut tx, &function, &alias).await?;
+            self.check_alias_targets(&mut *tx, &function, &alias)
+                .await?;
             tx.put_alias(&function, &alias).await.internal()?;
             Ok(alias.configuration(self.alias_arn(&function, &alias.name)))
         }
@@ -123,7 +124,7 @@ impl Control {
         }
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            self.function_row_tx(&mut tx, &function).await?;
+            self.function_row_tx(&mut *tx, &function).await?;
             let mut alias = tx
                 .alias(&function, name)
                 .await
@@ -144,7 +145,8 @@ impl Control {
                 alias.routing_config = (!rc.additional_version_weights.is_empty()).then_some(rc);
             }
             alias.revision_id = new_revision();
-            self.check_alias_targets(&mut tx, &function, &alias).await?;
+            self.check_alias_targets(&mut *tx, &function, &alias)
+                .await?;
             tx.put_alias(&function, &alias).await.internal()?;
             Ok(alias.configuration(self.alias_arn(&function, name)))
         }
@@ -157,7 +159,7 @@ impl Control {
         let function = FunctionRef::parse_unqualified(function, self.scope())?;
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            self.function_row_tx(&mut tx, &function).await?;
+            self.function_row_tx(&mut *tx, &function).await?;
             tx.delete_alias(&function, name).await.internal()
         }
         .await;

@@ -25,9 +25,9 @@ impl Control {
         let limits = self.limits().clone();
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            let mut row = self.function_row_tx(&mut tx, &name).await?;
+            let mut row = self.function_row_tx(&mut *tx, &name).await?;
             // Under the write transaction no other writer can change the sum meanwhile.
-            let others = self.store().reserved_concurrency_total(Some(&name)).await.internal()?;
+            let others = tx.reserved_concurrency_total(Some(&name)).await.internal()?;
             if others + n > limits.concurrent_executions - limits.min_unreserved {
                 return Err(LambdaError::invalid(format!(
                     "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{}].",
@@ -57,7 +57,7 @@ impl Control {
         let name = FunctionRef::parse_unqualified(function, self.scope())?;
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            let mut row = self.function_row_tx(&mut tx, &name).await?;
+            let mut row = self.function_row_tx(&mut *tx, &name).await?;
             row.reserved_concurrency = None;
             tx.update_function(&row).await.internal()
         }

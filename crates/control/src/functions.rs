@@ -11,7 +11,7 @@ use stratus_model::{
     time, FunctionConfiguration, FunctionRef, FunctionVersion, LambdaError, Qualifier, Version,
     Violations,
 };
-use stratus_store::{FunctionRow, Tx};
+use stratus_store::{FunctionRow, WriteTx};
 
 use crate::internal::OrInternal;
 use crate::packages::Package;
@@ -39,7 +39,7 @@ impl Control {
     /// blob written for this request unless something committed refers to it.
     pub(crate) async fn finish<T>(
         &self,
-        tx: Tx,
+        tx: Box<dyn WriteTx>,
         out: Result<T>,
         written: Option<&Package>,
     ) -> Result<T> {
@@ -110,7 +110,7 @@ impl Control {
                     "Function already exist: {name}"
                 )));
             }
-            let layers = self.resolve_layers(&mut tx, layer_refs).await?;
+            let layers = self.resolve_layers(&mut *tx, layer_refs).await?;
             let mut settings = default_settings(&name);
             req.settings.apply(&mut settings, layers);
             let code = pkg.code_ref();
@@ -135,7 +135,7 @@ impl Control {
             tx.insert_function(&row).await.internal()?;
             tx.put_version(&latest).await.internal()?;
             let shown = if req.publish {
-                self.publish_in_tx(&mut tx, &mut row, &mut latest, None)
+                self.publish_in_tx(&mut *tx, &mut row, &mut latest, None)
                     .await?
             } else {
                 latest
@@ -229,8 +229,8 @@ impl Control {
         let mut tx = self.store().begin().await.internal()?;
         let mut old_blob = None;
         let out = async {
-            let mut row = self.function_row_tx(&mut tx, &name).await?;
-            let mut latest = self.latest_tx(&mut tx, &name).await?;
+            let mut row = self.function_row_tx(&mut *tx, &name).await?;
+            let mut latest = self.latest_tx(&mut *tx, &name).await?;
             check_revision(
                 req.revision_id.as_deref(),
                 &latest.revision_id,
@@ -247,7 +247,7 @@ impl Control {
             latest.revision_id = new_revision();
             tx.put_version(&latest).await.internal()?;
             let shown = if req.publish {
-                self.publish_in_tx(&mut tx, &mut row, &mut latest, None)
+                self.publish_in_tx(&mut *tx, &mut row, &mut latest, None)
                     .await?
             } else {
                 latest
@@ -275,13 +275,13 @@ impl Control {
         let layer_refs = req.settings.layer_refs(self.scope())?;
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            let mut latest = self.latest_tx(&mut tx, &name).await?;
+            let mut latest = self.latest_tx(&mut *tx, &name).await?;
             check_revision(
                 req.revision_id.as_deref(),
                 &latest.revision_id,
                 "GetFunction/GetAlias",
             )?;
-            let layers = self.resolve_layers(&mut tx, layer_refs).await?;
+            let layers = self.resolve_layers(&mut *tx, layer_refs).await?;
             req.settings.apply(&mut latest.settings, layers);
             self.check_unzipped_total(&latest.code, &latest.settings.layers)?;
             latest.last_modified = now_timestamp();
@@ -304,15 +304,10 @@ impl Control {
         let mut tx = self.store().begin().await.internal()?;
         let mut freed: Vec<String> = Vec::new();
         let out = async {
-            self.function_row_tx(&mut tx, &r.name).await?;
+            self.function_row_tx(&mut *tx, &r.name).await?;
             match &r.qualifier {
                 None => {
-                    let versions = self
-                        .store()
-                        .list_versions(Some(&r.name), None, true, usize::MAX >> 1)
-                        .await
-                        .internal()?;
-                    freed = versions.into_iter().map(|v| v.code.sha256_hex).collect();
+                    freed = tx.version_blobs(&r.name).await.internal()?;
                     tx.delete_function(&r.name).await.internal()
                 }
                 Some(Qualifier::Latest) => Err(LambdaError::invalid(

@@ -5,7 +5,7 @@ use stratus_model::invoke_config::{
 };
 use stratus_model::requests::Paging;
 use stratus_model::{time, FunctionRef, LambdaError, Qualifier, Version};
-use stratus_store::Tx;
+use stratus_store::WriteTx;
 
 use crate::internal::OrInternal;
 use crate::{Control, Result};
@@ -14,7 +14,7 @@ impl Control {
     /// The function name and qualifier label the config belongs to, checked to exist.
     async fn invoke_config_target(
         &self,
-        tx: &mut Tx,
+        tx: &mut dyn WriteTx,
         function: &str,
         qualifier: Option<&str>,
     ) -> Result<(String, String)> {
@@ -62,7 +62,7 @@ impl Control {
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
             let (name, label) = self
-                .invoke_config_target(&mut tx, function, qualifier)
+                .invoke_config_target(&mut *tx, function, qualifier)
                 .await?;
             settings.validate(&self.scope().function_arn(&name))?;
             let settings = match (
@@ -124,7 +124,7 @@ impl Control {
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
             let r = FunctionRef::parse(function, qualifier, self.scope())?;
-            self.function_row_tx(&mut tx, &r.name).await?;
+            self.function_row_tx(&mut *tx, &r.name).await?;
             let label = r
                 .qualifier
                 .map_or_else(|| "$LATEST".to_owned(), |q| q.to_string());

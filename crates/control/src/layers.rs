@@ -9,7 +9,7 @@ use stratus_model::layer::{
 use stratus_model::names::{parse_layer_name, parse_layer_version_arn};
 use stratus_model::requests::Paging;
 use stratus_model::{LambdaError, Violations};
-use stratus_store::Tx;
+use stratus_store::WriteTx;
 
 use crate::functions::now_timestamp;
 use crate::internal::OrInternal;
@@ -19,7 +19,7 @@ impl Control {
     /// Looks up each referenced layer version; a missing one is a 400 as in Lambda.
     pub(crate) async fn resolve_layers(
         &self,
-        tx: &mut Tx,
+        tx: &mut dyn WriteTx,
         refs: Option<Vec<(String, u64)>>,
     ) -> Result<Option<Vec<AttachedLayer>>> {
         let Some(refs) = refs else {

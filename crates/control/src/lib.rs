@@ -5,7 +5,8 @@
 //! and returning a wire shape or a [`LambdaError`]. It owns the transaction discipline that
 //! makes every acknowledged write durable and every rejected one leave nothing behind: code
 //! blobs are validated before anything is written, written inside the store's write
-//! transaction, and removed again if that transaction does not commit.
+//! transaction, and removed again if that transaction does not commit. The store is any
+//! backend behind `stratus_store`'s traits (`Arc<dyn Store>`); control never names one.
 //! It must not parse HTTP; the `api` crate translates requests into these calls.
 
 mod absent;
@@ -56,7 +57,7 @@ pub type ChangeHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 struct Inner {
     config: Config,
-    store: Store,
+    store: Arc<dyn Store>,
     blobs: Arc<BlobStore>,
     code_urls: CodeUrlSigner,
     on_change: std::sync::OnceLock<ChangeHook>,
@@ -76,10 +77,10 @@ impl std::fmt::Debug for Inner {
 type Result<T> = std::result::Result<T, LambdaError>;
 
 impl Control {
-    /// Wires the control plane over its store and blob store.
+    /// Wires the control plane over its store (any backend) and blob store.
     pub fn new(
         config: Config,
-        store: Store,
+        store: Arc<dyn Store>,
         blobs: Arc<BlobStore>,
         code_urls: CodeUrlSigner,
     ) -> Self {
@@ -114,8 +115,8 @@ impl Control {
         &self.inner.config.scope
     }
 
-    fn store(&self) -> &Store {
-        &self.inner.store
+    fn store(&self) -> &dyn Store {
+        &*self.inner.store
     }
 
     fn limits(&self) -> &Limits {

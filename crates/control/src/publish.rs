@@ -4,7 +4,7 @@ use stratus_model::requests::{FunctionPage, Paging, PublishVersionRequest};
 use stratus_model::{
     FunctionConfiguration, FunctionRef, FunctionVersion, LambdaError, Version, Violations,
 };
-use stratus_store::{FunctionRow, Tx};
+use stratus_store::{FunctionRow, WriteTx};
 
 use crate::functions::{check_revision, new_revision, now_timestamp, page_marker, parse_marker};
 use crate::internal::OrInternal;
@@ -15,7 +15,7 @@ impl Control {
     /// has the same code and settings, in which case that version is returned.
     pub(crate) async fn publish_in_tx(
         &self,
-        tx: &mut Tx,
+        tx: &mut dyn WriteTx,
         row: &mut FunctionRow,
         latest: &mut FunctionVersion,
         description: Option<String>,
@@ -56,8 +56,8 @@ impl Control {
         }
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            let mut row = self.function_row_tx(&mut tx, &name).await?;
-            let mut latest = self.latest_tx(&mut tx, &name).await?;
+            let mut row = self.function_row_tx(&mut *tx, &name).await?;
+            let mut latest = self.latest_tx(&mut *tx, &name).await?;
             if let Some(sha) = req.code_sha256.as_deref().filter(|s| !s.is_empty()) {
                 if sha != latest.code.sha256_b64 {
                     return Err(LambdaError::invalid(format!(
@@ -67,7 +67,7 @@ impl Control {
                 }
             }
             check_revision(req.revision_id.as_deref(), &latest.revision_id, "GetFunction/GetAlias")?;
-            let published = self.publish_in_tx(&mut tx, &mut row, &mut latest, req.description.clone()).await?;
+            let published = self.publish_in_tx(&mut *tx, &mut row, &mut latest, req.description.clone()).await?;
             Ok(published.configuration(self.scope()))
         }
         .await;

@@ -1,7 +1,7 @@
 //! Finding what a request names: a function, one of its versions, or an alias's target.
 
 use stratus_model::{FunctionRef, FunctionVersion, LambdaError, Qualifier, Version};
-use stratus_store::{FunctionRow, Tx};
+use stratus_store::{FunctionRow, WriteTx};
 
 use crate::internal::OrInternal;
 use crate::{Control, Result};
@@ -30,7 +30,11 @@ impl Control {
     }
 
     /// The function row inside a write transaction, or 404.
-    pub(crate) async fn function_row_tx(&self, tx: &mut Tx, name: &str) -> Result<FunctionRow> {
+    pub(crate) async fn function_row_tx(
+        &self,
+        tx: &mut dyn WriteTx,
+        name: &str,
+    ) -> Result<FunctionRow> {
         tx.function(name)
             .await
             .internal()?
@@ -38,7 +42,11 @@ impl Control {
     }
 
     /// `$LATEST` inside a write transaction, or 404.
-    pub(crate) async fn latest_tx(&self, tx: &mut Tx, name: &str) -> Result<FunctionVersion> {
+    pub(crate) async fn latest_tx(
+        &self,
+        tx: &mut dyn WriteTx,
+        name: &str,
+    ) -> Result<FunctionVersion> {
         tx.version(name, Version::Latest)
             .await
             .internal()?

@@ -42,7 +42,7 @@ impl Control {
         validate_tags(&tags)?;
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            let mut row = self.function_row_tx(&mut tx, &name).await?;
+            let mut row = self.function_row_tx(&mut *tx, &name).await?;
             row.tags.extend(tags);
             if row.tags.len() > MAX_TAGS {
                 return Err(LambdaError::invalid(format!(
@@ -61,7 +61,7 @@ impl Control {
         let name = self.tagged_function(arn)?;
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
-            let mut row = self.function_row_tx(&mut tx, &name).await?;
+            let mut row = self.function_row_tx(&mut *tx, &name).await?;
             for k in keys {
                 row.tags.remove(k);
             }

@@ -1,4 +1,4 @@
-//! Store failures.
+//! Store failures, shared by every backend.
 
 /// What can go wrong talking to the metadata database.
 #[derive(Debug, thiserror::Error)]
@@ -13,26 +13,23 @@ pub enum StoreError {
     #[error("stored record {what} is corrupt: {source}")]
     Corrupt {
         /// which record
-        what: String,
+        what: &'static str,
         /// the decode error
         source: serde_json::Error,
+    },
+    /// a stored record has a format this build does not read
+    #[error(
+        "stored record {what} has format version {found}, this build reads version {expected}"
+    )]
+    RecordVersion {
+        /// which record
+        what: &'static str,
+        /// the version found on disk
+        found: u32,
+        /// the version this build writes and reads
+        expected: u32,
     },
     /// a row with this key exists already
     #[error("{0} exists already")]
     Conflict(String),
-}
-
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(
-    what: &str,
-    text: &str,
-) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|source| StoreError::Corrupt {
-        what: what.to_owned(),
-        source,
-    })
-}
-
-pub(crate) fn encode<T: serde::Serialize>(value: &T) -> String {
-    // Serialising our own plain data types into a String cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
 }

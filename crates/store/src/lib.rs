@@ -1,79 +1,49 @@
 //! Durable metadata: functions, versions, aliases, layers and event-invoke configs.
 //!
-//! SQLite in WAL mode with `synchronous=FULL`, so a write is on disk before its transaction
-//! returns and an acknowledged change survives `kill -9` or power loss. Writes go through a
-//! single connection ([`Store::begin`] hands out a [`Tx`]), which serialises them and makes
-//! read-check-write sequences atomic; reads use a separate pool and never wait on writers.
+//! The crate is a seam with backends behind it. Control sees only the traits:
+//! - [`MetadataRead`]: reads of committed state;
+//! - [`MetadataWrite`]: the metadata part of a write transaction (its reads see its own
+//!   writes);
+//! - [`WriteTx`]: one write transaction over the whole store, committed by
+//!   [`WriteTx::commit`] and rolled back when dropped uncommitted;
+//! - [`Store`]: committed reads plus [`Store::begin`], held as `Arc<dyn Store>`.
+//!
+//! [`SqliteStore`] (module `sqlite`, one file per resource) is the embedded default. A
+//! PostgreSQL backend is another module implementing the same four traits over a
+//! `PgPool`, with its own `migrations-postgres/`, and chosen where the server opens its
+//! store; control does not change. It must serialise write transactions (see
+//! [`MetadataWrite`]).
+//!
+//! What is on disk is [`records`], not the model's wire-shaped types: renaming an API field
+//! in `stratus-model` does not change the database format. The database schema is
+//! versioned by the migrations (`migrations/`, applied at open); the record format by the
+//! `v` field of every record.
+//!
+//! # Where the async-event queue goes
+//!
+//! The durable queue for asynchronous invocations is a third part of this store, sharing
+//! its transactions: a `queue` module with
+//! - `QueueWrite` (enqueue, claim the next due events, complete, reschedule with back-off,
+//!   dead-letter), made a supertrait of [`WriteTx`] next to [`MetadataWrite`]
+//!   (`trait WriteTx: MetadataWrite + QueueWrite`), so a 202 is sent only after the
+//!   transaction holding the enqueue commits, and an event's outcome and its removal commit
+//!   together;
+//! - `QueueRead` (depth, oldest age) made a supertrait of [`Store`] next to
+//!   [`MetadataRead`];
+//! - on SQLite a `queue_events` table (in a new migration) in the same file and the same
+//!   single-writer transaction; on PostgreSQL, claims use `SELECT … FOR UPDATE SKIP LOCKED`
+//!   so several dispatchers claim disjoint events, and its records get their own
+//!   [`records`] struct like every other stored record.
+//!
 //! This crate knows records and keys, not HTTP and not Lambda's rules.
 
-mod aliases;
 mod error;
-mod functions;
-mod invoke_configs;
-mod layers;
-
-use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+mod metadata;
+pub mod records;
+pub mod sqlite;
+mod store;
 
 pub use error::StoreError;
-pub use functions::{FunctionRow, VersionCursor};
-
-/// The metadata store.
-#[derive(Debug, Clone)]
-pub struct Store {
-    read: SqlitePool,
-    write: SqlitePool,
-}
-
-/// One write transaction; nothing is visible to others until [`Tx::commit`].
-#[derive(Debug)]
-pub struct Tx {
-    tx: Transaction<'static, Sqlite>,
-}
-
-impl Store {
-    /// Opens (creating if needed) the database file at `path` and applies migrations.
-    pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str("sqlite://")?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations").run(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.read_only(true))
-            .await?;
-        Ok(Self { read, write })
-    }
-
-    /// Starts a write transaction; waits while another writer holds the connection.
-    pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx {
-            tx: self.write.begin().await?,
-        })
-    }
-
-    /// Closes both pools, checkpointing the WAL.
-    pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
-    }
-}
-
-impl Tx {
-    /// Makes every change of this transaction durable.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
-    }
-}
+pub use metadata::{FunctionRow, MetadataRead, MetadataWrite, VersionCursor};
+pub use sqlite::{SqliteStore, SqliteTx};
+pub use store::{Store, WriteTx};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use stratus_model::function::{CodeRef, FunctionVersion, Version};
 use stratus_model::settings::default_settings;
-use stratus_store::{FunctionRow, Store, StoreError};
+use stratus_store::{FunctionRow, MetadataRead, SqliteStore, Store, StoreError};
 
 fn row(name: &str) -> FunctionRow {
     FunctionRow {
@@ -39,7 +39,7 @@ async fn committed_writes_survive_reopen_and_rolled_back_ones_do_not() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.db");
     {
-        let store = Store::open(&path).await.unwrap();
+        let store = SqliteStore::open(&path).await.unwrap();
         let mut tx = store.begin().await.unwrap();
         tx.insert_function(&row("kept")).await.unwrap();
         tx.put_version(&version("kept", Version::Latest, "aa"))
@@ -59,7 +59,7 @@ async fn committed_writes_survive_reopen_and_rolled_back_ones_do_not() {
         drop(tx);
         store.close().await;
     }
-    let store = Store::open(&path).await.unwrap();
+    let store = SqliteStore::open(&path).await.unwrap();
     let f = store.function("kept").await.unwrap().unwrap();
     assert_eq!(f.tags.get("team").map(String::as_str), Some("a"));
     assert!(store.function("dropped").await.unwrap().is_none());
@@ -75,7 +75,7 @@ async fn committed_writes_survive_reopen_and_rolled_back_ones_do_not() {
 #[tokio::test]
 async fn listing_pages_in_name_then_version_order() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("m.db")).await.unwrap();
+    let store = SqliteStore::open(&dir.path().join("m.db")).await.unwrap();
     let mut tx = store.begin().await.unwrap();
     for name in ["b", "a", "c"] {
         tx.insert_function(&row(name)).await.unwrap();
@@ -114,7 +114,7 @@ async fn listing_pages_in_name_then_version_order() {
 #[tokio::test]
 async fn layer_numbers_are_never_reused() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("m.db")).await.unwrap();
+    let store = SqliteStore::open(&dir.path().join("m.db")).await.unwrap();
     let mut tx = store.begin().await.unwrap();
     assert_eq!(tx.next_layer_version("l").await.unwrap(), 1);
     assert_eq!(tx.next_layer_version("l").await.unwrap(), 2);

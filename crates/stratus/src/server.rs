@@ -12,7 +12,7 @@ use stratus_artifacts::BlobStore;
 use stratus_control::{CodeUrlSigner, Config, Control};
 use stratus_model::account::Limits;
 use stratus_model::Scope;
-use stratus_store::Store;
+use stratus_store::{SqliteStore, Store};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::ServerArgs;
@@ -53,9 +53,13 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
     let (key, generated) = credentials::load(&args.data_dir)?;
-    let store = Store::open(&args.data_dir.join("metadata.db"))
-        .await
-        .with_context(|| format!("opening the metadata store in {}", args.data_dir.display()))?;
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&args.data_dir.join("metadata.db"))
+            .await
+            .with_context(|| {
+                format!("opening the metadata store in {}", args.data_dir.display())
+            })?,
+    );
     let blobs = Arc::new(
         BlobStore::open(args.data_dir.join("blobs"))
             .with_context(|| format!("opening the blob store in {}", args.data_dir.display()))?,
@@ -72,7 +76,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
             limits: Limits::default(),
             runtimes: runtimes.clone(),
         },
-        store.clone(),
+        Arc::clone(&store),
         Arc::clone(&blobs),
         CodeUrlSigner::new(url_key),
     );
