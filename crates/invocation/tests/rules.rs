@@ -21,7 +21,7 @@ use stratus_invocation::{
 use stratus_model::account::Limits;
 use stratus_model::requests::{Concurrency, CreateFunctionRequest, PublishVersionRequest};
 use stratus_model::{ErrorKind, Scope};
-use stratus_store::Store;
+use stratus_store::{SqliteStore, Store};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -43,7 +43,11 @@ fn package() -> String {
 /// The service over a fresh data dir holding one function, `f`.
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("metadata.db")).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("metadata.db"))
+            .await
+            .unwrap(),
+    );
     let blobs = Arc::new(BlobStore::open(dir.path().join("blobs")).unwrap());
     let control = Control::new(
         Config {
