@@ -211,6 +211,7 @@ impl Stream {
             store.enforce_memory_cap();
             return out;
         }
+        tracing::warn!(path = %self.file.path.display(), "log stream kept changing while read back; answering from memory");
         let st = self.state();
         f(&mut st.events.iter().filter(live))
     }
