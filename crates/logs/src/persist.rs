@@ -4,27 +4,43 @@
 //! The thread wakes for the first job after a quiet spell, then sleeps for
 //! [`BATCH_WINDOW`] before taking everything queued meanwhile: under load, senders find it
 //! asleep rather than blocked on the channel, so a send is a queue push, not a futex wake
-//! and a context switch per invocation.
+//! and a context switch per invocation. Open files are bounded (`open_files.rs`).
+//! [`Job::Flush`] answers once every job queued before it is written: queries that read a
+//! stream from disk, tests and shutdown wait on it.
 
-use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+mod open_files;
+
+use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
 use crate::store::Event;
+use open_files::OpenFiles;
+pub(crate) use open_files::MAX_OPEN_FILES;
 
 /// How long the persister lets jobs accumulate once woken.
 const BATCH_WINDOW: Duration = Duration::from_millis(10);
 
+/// A stream's file, shared by the store and the persister.
+#[derive(Debug)]
+pub(crate) struct StreamFile {
+    pub path: PathBuf,
+    /// Bytes written to it so far (its size).
+    pub bytes: AtomicU64,
+}
+
 /// Work for the persister.
 pub(crate) enum Job {
-    /// Append these events to the stream file at the path.
-    Append(Arc<PathBuf>, Vec<Event>),
-    /// Forget open files under the directory and remove it.
+    /// Append these events to the stream file, one JSON line each.
+    Append(Arc<StreamFile>, Vec<Event>),
+    /// Close open files under the directory and remove it.
     RemoveDir(PathBuf),
+    /// Answer once everything queued before is written.
+    Flush(mpsc::Sender<()>),
 }
 
 /// Starts the persister thread.
@@ -33,11 +49,14 @@ pub(crate) fn start() -> std::io::Result<(mpsc::Sender<Job>, thread::JoinHandle<
     let handle = thread::Builder::new()
         .name("stratus-log-persister".into())
         .spawn(move || {
-            let mut files: HashMap<PathBuf, File> = HashMap::new();
+            let mut files = OpenFiles::new(MAX_OPEN_FILES);
             // Ends once every sender is gone and the queue is empty.
             while let Ok(first) = rx.recv() {
+                let flushing = matches!(first, Job::Flush(_));
                 run(&mut files, first);
-                thread::sleep(BATCH_WINDOW);
+                if !flushing {
+                    thread::sleep(BATCH_WINDOW);
+                }
                 for job in rx.try_iter() {
                     run(&mut files, job);
                 }
@@ -46,47 +65,42 @@ pub(crate) fn start() -> std::io::Result<(mpsc::Sender<Job>, thread::JoinHandle<
     Ok((tx, handle))
 }
 
-fn run(files: &mut HashMap<PathBuf, File>, job: Job) {
+fn run(files: &mut OpenFiles, job: Job) {
     match job {
-        Job::Append(path, events) => append(files, &path, &events),
+        Job::Append(file, events) => append(files, &file, &events),
         Job::RemoveDir(dir) => {
-            files.retain(|p, _| !p.starts_with(&dir));
-            let _ = fs::remove_dir_all(&dir);
+            files.forget_under(&dir);
+            if let Err(e) = fs::remove_dir_all(&dir) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(error = %e, dir = %dir.display(), "cannot remove log group");
+                }
+            }
+        }
+        Job::Flush(done) => {
+            let _ = done.send(());
         }
     }
 }
 
-fn append(files: &mut HashMap<PathBuf, File>, path: &Arc<PathBuf>, events: &[Event]) {
+fn append(files: &mut OpenFiles, file: &StreamFile, events: &[Event]) {
     let mut text = String::new();
     for e in events {
-        if let Ok(json) = serde_json::to_string(e) {
-            text.push_str(&json);
-            text.push('\n');
+        // One line per event, always: readers number events by line.
+        match serde_json::to_string(e) {
+            Ok(json) => text.push_str(&json),
+            Err(_) => text.push_str("{}"),
         }
+        text.push('\n');
     }
-    if !files.contains_key(path.as_path()) {
-        let opened = path
-            .parent()
-            .map_or(Ok(()), fs::create_dir_all)
-            .and_then(|()| {
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path.as_path())
-            });
-        match opened {
-            Ok(f) => {
-                files.insert(path.to_path_buf(), f);
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, path = %path.display(), "cannot persist log stream");
-                return;
-            }
+    let written = files
+        .get(&file.path)
+        .and_then(|f| f.write_all(text.as_bytes()));
+    match written {
+        Ok(()) => {
+            file.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
         }
-    }
-    if let Some(f) = files.get_mut(path.as_path()) {
-        if let Err(e) = f.write_all(text.as_bytes()) {
-            tracing::warn!(error = %e, path = %path.display(), "cannot persist log lines");
+        Err(e) => {
+            tracing::warn!(error = %e, path = %file.path.display(), "cannot persist log lines");
         }
     }
 }

@@ -1,15 +1,28 @@
-//! Log groups, streams and events: in memory for queries, appended to disk as JSON lines.
+//! Log groups, streams and events: appended to disk as JSON lines by the persister, held
+//! in memory for queries within a byte cap, read back from disk when not held.
 //!
 //! Layout: `dir/<hex group name>/<hex stream name>.jsonl`, one event per line. Logs are not
 //! acknowledged writes, so appends are not fsynced; a crash may lose the last lines.
+//! Opening the store reads only each file's size and first and last lines (`disk.rs`);
+//! events are read when a query needs them (`stream.rs`). The group map and each group's
+//! stream map are taken for reading on the common path; each stream has its own lock.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
+pub(crate) mod disk;
+mod group;
+mod memory;
+pub(crate) mod stream;
+
+use std::collections::BTreeMap;
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{mpsc, Arc, RwLock, RwLockReadGuard};
 
 use serde::{Deserialize, Serialize};
+
+pub(crate) use group::Group;
+pub(crate) use memory::Memory;
+pub use memory::DEFAULT_MEMORY_CAP_BYTES;
+use stream::Stream;
 
 use crate::persist;
 
@@ -18,9 +31,6 @@ pub const RETENTION_DAYS: &[u32] = &[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
-
-/// Most events kept in memory per stream; older ones are dropped first.
-pub const MAX_EVENTS_PER_STREAM: usize = 100_000;
 
 /// One log event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,36 +44,41 @@ pub struct Event {
     pub ingestion_time: i64,
 }
 
-pub(crate) struct Stream {
-    pub creation_time: i64,
-    pub events: VecDeque<Event>,
-    /// Its file, computed once.
-    pub path: Arc<PathBuf>,
+/// How a store keeps logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogSettings {
+    /// Retention of new groups, in days (None = forever).
+    pub default_retention_days: Option<u32>,
+    /// Most bytes of events held in memory across all streams (messages plus a fixed
+    /// size per event); the least recently used streams' events are dropped first and
+    /// read back from disk when queried.
+    pub memory_cap_bytes: usize,
 }
 
-pub(crate) struct Group {
-    pub creation_time: i64,
-    pub retention_days: Option<u32>,
-    pub streams: BTreeMap<String, Stream>,
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            default_retention_days: None,
+            memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
+        }
+    }
 }
 
 /// All log groups.
 pub struct LogStore {
     dir: PathBuf,
-    default_retention_days: Option<u32>,
-    pub(crate) groups: RwLock<BTreeMap<String, Group>>,
+    settings: LogSettings,
+    groups: RwLock<BTreeMap<String, Arc<Group>>>,
+    pub(crate) memory: Memory,
     /// Appends to disk happen on the persister thread, off the invoke path.
-    persister: std::sync::Mutex<std::sync::mpsc::Sender<persist::Job>>,
+    persister: Option<mpsc::Sender<persist::Job>>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for LogStore {
     fn drop(&mut self) {
         // Closing the channel ends the persister once it has written everything queued.
-        let (closed, _) = std::sync::mpsc::channel();
-        if let Ok(mut tx) = self.persister.lock() {
-            *tx = closed;
-        }
+        self.persister = None;
         if let Some(w) = self.writer.take() {
             let _ = w.join();
         }
@@ -95,13 +110,26 @@ fn unhex_name(hex: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-fn cutoff(retention_days: Option<u32>, now: i64) -> Option<i64> {
+/// The oldest timestamp a group with this retention keeps at `now`.
+pub(crate) fn cutoff(retention_days: Option<u32>, now: i64) -> Option<i64> {
     retention_days.map(|d| now - i64::from(d) * 86_400_000)
 }
 
 impl LogStore {
-    /// Opens the store in `dir`, loading what earlier runs kept (minus expired events).
+    /// Opens the store in `dir` with the default memory cap.
     pub fn open(dir: &Path, default_retention_days: Option<u32>) -> std::io::Result<Self> {
+        Self::open_with(
+            dir,
+            LogSettings {
+                default_retention_days,
+                ..LogSettings::default()
+            },
+        )
+    }
+
+    /// Opens the store in `dir`, learning the groups and streams earlier runs left (their
+    /// events stay on disk until a query reads them).
+    pub fn open_with(dir: &Path, settings: LogSettings) -> std::io::Result<Self> {
         fs::create_dir_all(dir)?;
         let now = now_ms();
         let mut groups = BTreeMap::new();
@@ -109,12 +137,7 @@ impl LogStore {
             let Some(gname) = gdir.file_name().to_str().and_then(unhex_name) else {
                 continue;
             };
-            let mut group = Group {
-                creation_time: now,
-                retention_days: default_retention_days,
-                streams: BTreeMap::new(),
-            };
-            let limit = cutoff(group.retention_days, now);
+            let mut streams = Vec::new();
             for sfile in fs::read_dir(gdir.path())?.flatten() {
                 let fname = sfile.file_name();
                 let Some(sname) = fname
@@ -124,115 +147,129 @@ impl LogStore {
                 else {
                     continue;
                 };
-                let mut events = VecDeque::new();
-                for line in BufReader::new(File::open(sfile.path())?).lines() {
-                    if let Ok(e) = serde_json::from_str::<Event>(&line?) {
-                        if limit.is_none_or(|c| e.timestamp >= c) {
-                            events.push_back(e);
-                        }
-                    }
-                }
-                while events.len() > MAX_EVENTS_PER_STREAM {
-                    events.pop_front();
-                }
-                let creation_time = events.front().map_or(now, |e| e.timestamp);
-                group.creation_time = group.creation_time.min(creation_time);
-                group.streams.insert(
-                    sname,
-                    Stream {
-                        creation_time,
-                        events,
-                        path: Arc::new(sfile.path()),
-                    },
-                );
+                let path = sfile.path();
+                let meta = disk::scan(&path)?;
+                let created = meta.first_timestamp.unwrap_or(now);
+                streams.push((sname, Stream::new(path, meta, created)));
             }
-            groups.insert(gname, group);
+            let created = streams.iter().map(|(_, s)| s.creation_time).min();
+            let group = Group::new(created.unwrap_or(now), settings.default_retention_days);
+            for (name, stream) in streams {
+                group.insert(name, stream);
+            }
+            groups.insert(gname, Arc::new(group));
         }
         let (tx, writer) = persist::start()?;
         Ok(Self {
             dir: dir.to_owned(),
-            default_retention_days,
+            settings,
             groups: RwLock::new(groups),
-            persister: std::sync::Mutex::new(tx),
+            memory: Memory::new(settings.memory_cap_bytes),
+            persister: Some(tx),
             writer: Some(writer),
         })
     }
 
+    pub(crate) fn groups(&self) -> RwLockReadGuard<'_, BTreeMap<String, Arc<Group>>> {
+        self.groups.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn group(&self, name: &str) -> Option<Arc<Group>> {
+        self.groups().get(name).cloned()
+    }
+
+    fn group_or_insert(&self, name: &str, now: i64) -> Arc<Group> {
+        if let Some(g) = self.group(name) {
+            return g;
+        }
+        let mut groups = self.groups.write().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(
+            groups
+                .entry(name.to_owned())
+                .or_insert_with(|| Arc::new(Group::new(now, self.settings.default_retention_days))),
+        )
+    }
+
     /// Appends lines (timestamp, message) to a stream, creating group and stream as needed.
+    /// Never does file I/O: the persister writes the lines.
     pub fn append(&self, group: &str, stream: &str, lines: &[(i64, String)]) {
         if lines.is_empty() {
             return;
         }
         let now = now_ms();
-        let Ok(mut groups) = self.groups.write() else {
-            return;
-        };
-        if !groups.contains_key(group) {
-            groups.insert(
-                group.to_owned(),
-                Group {
-                    creation_time: now,
-                    retention_days: self.default_retention_days,
-                    streams: BTreeMap::new(),
-                },
-            );
-        }
-        let Some(g) = groups.get_mut(group) else {
-            return;
-        };
-        let limit = cutoff(g.retention_days, now);
-        if !g.streams.contains_key(stream) {
+        let g = self.group_or_insert(group, now);
+        let s = g.stream_or_insert(stream, || {
             let path = self
                 .dir
                 .join(hex_name(group))
                 .join(format!("{}.jsonl", hex_name(stream)));
-            g.streams.insert(
-                stream.to_owned(),
-                Stream {
-                    creation_time: now,
-                    events: VecDeque::new(),
-                    path: Arc::new(path),
-                },
-            );
-        }
-        let Some(s) = g.streams.get_mut(stream) else {
-            return;
-        };
-        let mut fresh = Vec::with_capacity(lines.len());
-        for (ts, msg) in lines {
-            let e = Event {
-                timestamp: *ts,
-                message: msg.clone(),
-                ingestion_time: now,
-            };
-            fresh.push(e.clone());
-            s.events.push_back(e);
-        }
-        while s.events.len() > MAX_EVENTS_PER_STREAM
-            || limit.is_some_and(|c| s.events.front().is_some_and(|e| e.timestamp < c))
-        {
-            s.events.pop_front();
-        }
-        let path = Arc::clone(&s.path);
-        self.persist(persist::Job::Append(path, fresh));
+            Stream::new(path, disk::FileMeta::default(), now)
+        });
+        let limit = cutoff(g.retention_days(), now);
+        s.push(lines, now, limit, &self.memory, |file, events| {
+            self.persist(persist::Job::Append(file, events));
+        });
+        self.enforce_memory_cap();
     }
 
     fn persist(&self, job: persist::Job) {
-        if let Ok(tx) = self.persister.lock() {
-            if tx.send(job).is_err() {
-                tracing::warn!("log persister gone; lines kept in memory only");
+        let sent = self
+            .persister
+            .as_ref()
+            .is_some_and(|tx| tx.send(job).is_ok());
+        if !sent {
+            tracing::warn!("log persister gone; lines kept in memory only");
+        }
+    }
+
+    /// Waits until the persister has written everything queued so far.
+    pub fn flush(&self) {
+        let (done, wait) = mpsc::channel();
+        self.persist(persist::Job::Flush(done));
+        let _ = wait.recv();
+    }
+
+    /// Bytes of events held in memory now (see [`LogSettings::memory_cap_bytes`]).
+    pub fn memory_held_bytes(&self) -> usize {
+        self.memory.held()
+    }
+
+    /// Drops the least recently used streams' events from memory until the held bytes
+    /// are back under the cap (with some room to spare).
+    pub(crate) fn enforce_memory_cap(&self) {
+        if !self.memory.over_cap() {
+            return;
+        }
+        let _evicting = self.memory.evicting();
+        if !self.memory.over_cap() {
+            return;
+        }
+        // Stamps are read once: appends and queries move them during the sort.
+        let mut streams: Vec<(u64, Arc<Stream>)> = self
+            .groups()
+            .values()
+            .flat_map(|g| {
+                g.streams()
+                    .values()
+                    .map(|s| (s.last_used(), Arc::clone(s)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        streams.sort_by_key(|(used, _)| *used);
+        let low = self.memory.low_water();
+        for (_, s) in streams {
+            if self.memory.held() <= low {
+                break;
             }
+            s.evict(&self.memory);
         }
     }
 
     /// Sets a group's retention (None = never expire); false if the group does not exist.
     pub fn set_retention(&self, group: &str, days: Option<u32>) -> bool {
-        let Ok(mut groups) = self.groups.write() else {
-            return false;
-        };
-        match groups.get_mut(group) {
+        match self.group(group) {
             Some(g) => {
-                g.retention_days = days;
+                g.set_retention_days(days);
                 true
             }
             None => false,
@@ -241,54 +278,20 @@ impl LogStore {
 
     /// Deletes a group and its files; false if it did not exist.
     pub fn delete_group(&self, group: &str) -> bool {
-        let existed = self
+        let removed = self
             .groups
             .write()
-            .map(|mut g| g.remove(group).is_some())
-            .unwrap_or(false);
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(group);
+        if let Some(g) = &removed {
+            for s in g.streams().values() {
+                s.evict(&self.memory);
+            }
+        }
         self.persist(persist::Job::RemoveDir(self.dir.join(hex_name(group))));
-        existed
+        removed.is_some()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_survive_reopen_and_retention_applies() {
-        let dir = tempfile::tempdir().unwrap();
-        let now = now_ms();
-        {
-            let s = LogStore::open(dir.path(), None).unwrap();
-            s.append(
-                "/aws/lambda/f",
-                "2026/11/22/[$LATEST]ab",
-                &[(now, "hello".into()), (now - 3 * 86_400_000, "old".into())],
-            );
-        }
-        let s = LogStore::open(dir.path(), None).unwrap();
-        let g = s.groups.read().unwrap();
-        let events = &g["/aws/lambda/f"].streams["2026/11/22/[$LATEST]ab"].events;
-        assert_eq!(events.len(), 2);
-        drop(g);
-        let s = LogStore::open(dir.path(), Some(1)).unwrap();
-        let g = s.groups.read().unwrap();
-        let events = &g["/aws/lambda/f"].streams["2026/11/22/[$LATEST]ab"].events;
-        assert_eq!(
-            events
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>(),
-            ["hello"]
-        );
-    }
-
-    #[test]
-    fn names_round_trip_through_hex() {
-        assert_eq!(
-            unhex_name(&hex_name("/aws/lambda/x[$LATEST]")).unwrap(),
-            "/aws/lambda/x[$LATEST]"
-        );
-    }
-}
+mod tests;
