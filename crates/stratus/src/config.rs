@@ -40,6 +40,10 @@ pub struct ServerArgs {
     /// Days function logs are kept (default: forever).
     #[arg(long, env = "STRATUS_LOG_RETENTION_DAYS")]
     pub log_retention_days: Option<u32>,
+    /// MiB of function log events kept in memory for queries; older streams are read back
+    /// from disk.
+    #[arg(long, env = "STRATUS_LOG_MEMORY_MB", default_value_t = stratus_logs::store::DEFAULT_MEMORY_CAP_BYTES / (1024 * 1024))]
+    pub log_memory_mb: usize,
     /// Unprivileged uid:gid functions run as.
     #[arg(long, env = "STRATUS_FUNCTION_USER", default_value = "993:993")]
     pub function_user: String,

@@ -94,8 +94,14 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
         },
     );
     let logs = Arc::new(
-        stratus_logs::LogStore::open(&args.data_dir.join("logs"), args.log_retention_days)
-            .with_context(|| format!("opening function logs in {}", args.data_dir.display()))?,
+        stratus_logs::LogStore::open_with(
+            &args.data_dir.join("logs"),
+            stratus_logs::LogSettings {
+                default_retention_days: args.log_retention_days,
+                memory_cap_bytes: args.log_memory_mb.saturating_mul(1024 * 1024),
+            },
+        )
+        .with_context(|| format!("opening function logs in {}", args.data_dir.display()))?,
     );
     let runtime_dir = args.data_dir.join("runtimes");
     stratus_runtimes::install(&runtime_dir)
