@@ -529,10 +529,16 @@ fn without_the_fence_opening_a_flood_reads_the_directory_once_per_end_record() {
     let bytes = flooded(200, 400);
     let len = bytes.len() as u64;
     let (opened, fenced) = open_counting(&bytes, true);
-    assert!(!opened && fenced <= 2 * len, "fenced: read {fenced} of {len} bytes");
+    assert!(
+        !opened && fenced <= 2 * len,
+        "fenced: read {fenced} of {len} bytes"
+    );
     // Unfenced, the `zip` crate tries every fake record, last first, before the real one.
     let (opened, unfenced) = open_counting(&bytes, false);
-    assert!(opened && unfenced > 50 * len, "unfenced: read {unfenced} of {len} bytes");
+    assert!(
+        opened && unfenced > 50 * len,
+        "unfenced: read {unfenced} of {len} bytes"
+    );
 }
 
 #[test]
