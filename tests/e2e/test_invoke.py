@@ -4,9 +4,9 @@ function errors, timeouts, crashes, warm reuse, concurrency, qualifiers and log 
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import json
 import re
-import threading
 
 import pytest
 
@@ -18,6 +18,7 @@ COUNT = 0
 
 def handler(event, context):
     global COUNT
+    started = time.time()
     COUNT += 1
     print("hello from python", COUNT)
     if event.get("fail"):
@@ -49,6 +50,8 @@ def handler(event, context):
         "task_root": os.environ.get("LAMBDA_TASK_ROOT"),
         "runtime_api": os.environ.get("AWS_LAMBDA_RUNTIME_API"),
         "my_var": os.environ.get("MY_VAR"),
+        "started": started,
+        "finished": time.time(),
     }
 '''
 
@@ -230,19 +233,21 @@ def test_import_error_is_init_error(lambda_client):
 
 
 def test_concurrent_invokes_use_separate_environments(lambda_client):
+    """Invocations that run at the same time are each served by an environment of their own."""
     name = py_function(lambda_client)
-    results = []
-
-    def call():
-        results.append(invoke(lambda_client, name, {"sleep": 1})[1])
-
-    threads = [threading.Thread(target=call) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(results) == 3
-    assert len({r["pid_env"] for r in results if r}) == 3 or all(r is None for r in results)
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        futures = [pool.submit(invoke, lambda_client, name, {"sleep": 2}) for _ in range(3)]
+        done = [f.result(timeout=60) for f in futures]
+    for resp, out in done:
+        assert resp["StatusCode"] == 200 and "FunctionError" not in resp, out
+    outs = [out for _, out in done]
+    # The three handlers ran at the same time: each began before any of them ended. (Had
+    # one environment served them one after another, this would not hold.)
+    last_start = max(o["started"] for o in outs)
+    first_end = min(o["finished"] for o in outs)
+    assert last_start < first_end, f"the invocations did not overlap: {outs}"
+    assert len({o["pid_env"] for o in outs}) == 3, outs
+    assert len({o["request_id"] for o in outs}) == 3, outs
 
 
 def test_qualifiers_and_alias_routing(lambda_client):

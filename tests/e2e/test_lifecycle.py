@@ -134,7 +134,12 @@ def test_idle_environment_is_reaped_after_ttl(server_factory):
     r2, o2 = invoke_json(client, name, {}, LogType="Tail")
     assert is_cold(log_tail(r1)) and not is_cold(log_tail(r2))
     assert o2["count"] == 2
-    time.sleep(3.5)
+    assert _sandbox_cgroup_of(name)[0] is not None, "no sandbox holds the warm environment"
+    # Reaped: no process in any sandbox runs the function any more.
+    deadline = time.monotonic() + 30
+    while _sandbox_cgroup_of(name)[0] is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _sandbox_cgroup_of(name)[0] is None, "the idle environment was not reaped within 30 s"
     r3, o3 = invoke_json(client, name, {}, LogType="Tail")
     assert ok(r3, o3)["count"] == 1, "the idle environment should have been reaped"
     assert is_cold(log_tail(r3)), log_tail(r3)

@@ -394,3 +394,4 @@ def test_aws_cli_v2_logs_tail_follow(aws2, lambda_client, fn):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=10)

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{invocation, serve, Client};
+use common::{invocation, serve, within, Client, DEADLINE};
 use stratus_runtime_api::{InitFailure, InvokeError, Limits, Outcome};
 
 const INVALID_ID: &[u8] =
@@ -25,10 +25,7 @@ async fn ready_then_invoke_delivers_event_and_response() {
         let accepted = rt.respond(&id, br#"{"answer":42}"#).await;
         (next, accepted)
     });
-    tokio::time::timeout(Duration::from_secs(5), api.ready())
-        .await
-        .unwrap()
-        .unwrap();
+    within(api.ready()).await.unwrap();
     assert!(api.first_next_at().is_some());
 
     let outcome = api
@@ -40,7 +37,7 @@ async fn ready_then_invoke_delivers_event_and_response() {
         Outcome::Response(Bytes::from_static(br#"{"answer":42}"#))
     );
 
-    let (next, accepted) = runtime.await.unwrap();
+    let (next, accepted) = within(runtime).await.unwrap();
     assert_eq!(next.status, 200);
     assert_eq!(next.body, br#"{"q":1}"#);
     assert_eq!(next.header("Lambda-Runtime-Aws-Request-Id"), Some("req-1"));
@@ -81,7 +78,7 @@ async fn absent_optional_headers_are_omitted() {
         rt.respond("req-2", b"null").await;
         next
     };
-    let (outcome, next) = tokio::join!(api.invoke(inv), runtime);
+    let (outcome, next) = tokio::join!(within(api.invoke(inv)), runtime);
     assert_eq!(
         outcome.unwrap(),
         Outcome::Response(Bytes::from_static(b"null"))
@@ -110,7 +107,7 @@ async fn error_path_passes_type_and_body_through() {
         )
         .await
     };
-    let (outcome, accepted) = tokio::join!(api.invoke(invocation("req-e", b"{}")), runtime);
+    let (outcome, accepted) = tokio::join!(within(api.invoke(invocation("req-e", b"{}"))), runtime);
     assert_eq!(accepted.status, 202);
     assert_eq!(
         outcome.unwrap(),
@@ -142,9 +139,9 @@ async fn init_error_fails_ready_and_later_invokes() {
         error_type: Some("Runtime.ImportModuleError".into()),
         body: Bytes::from_static(body),
     };
-    assert_eq!(api.ready().await, Err(failure.clone()));
+    assert_eq!(within(api.ready()).await, Err(failure.clone()));
     assert_eq!(
-        api.invoke(invocation("req-i", b"{}")).await,
+        within(api.invoke(invocation("req-i", b"{}"))).await,
         Err(InvokeError::Init(failure))
     );
 }
@@ -158,7 +155,7 @@ async fn init_error_fails_a_waiting_invocation() {
         rt.request("POST", "/2018-06-01/runtime/init/error", &[], b"{}")
             .await
     };
-    let (outcome, accepted) = tokio::join!(api.invoke(invocation("req-w", b"{}")), runtime);
+    let (outcome, accepted) = tokio::join!(within(api.invoke(invocation("req-w", b"{}"))), runtime);
     assert_eq!(accepted.status, 202);
     let Err(InvokeError::Init(InitFailure {
         error_type: None,
@@ -193,7 +190,7 @@ async fn unknown_and_repeated_request_ids_get_400() {
         (wrong, right, again, error_again)
     };
     let (outcome, (wrong, right, again, error_again)) =
-        tokio::join!(api.invoke(invocation("req-x", b"{}")), runtime);
+        tokio::join!(within(api.invoke(invocation("req-x", b"{}"))), runtime);
     assert_eq!(
         outcome.unwrap(),
         Outcome::Response(Bytes::from_static(b"2"))
@@ -215,7 +212,7 @@ async fn announced_oversized_response_gets_413_and_fails_the_invoke() {
             .await;
         rt.response().await
     };
-    let (outcome, resp) = tokio::join!(api.invoke(invocation("req-big", b"{}")), runtime);
+    let (outcome, resp) = tokio::join!(within(api.invoke(invocation("req-big", b"{}"))), runtime);
     assert_eq!(outcome, Err(InvokeError::ResponseTooLarge));
     assert_eq!(resp.status, 413);
     assert_eq!(
@@ -238,7 +235,7 @@ async fn chunked_responses_are_accepted_and_capped() {
         .await;
         rt.response().await
     };
-    let (outcome, resp) = tokio::join!(api.invoke(invocation("req-c1", b"{}")), runtime);
+    let (outcome, resp) = tokio::join!(within(api.invoke(invocation("req-c1", b"{}"))), runtime);
     assert_eq!(resp.status, 202);
     assert_eq!(
         outcome.unwrap(),
@@ -254,7 +251,7 @@ async fn chunked_responses_are_accepted_and_capped() {
         .await;
         rt.response().await
     };
-    let (outcome, resp) = tokio::join!(api.invoke(invocation("req-c2", b"{}")), runtime);
+    let (outcome, resp) = tokio::join!(within(api.invoke(invocation("req-c2", b"{}"))), runtime);
     assert_eq!(outcome, Err(InvokeError::ResponseTooLarge));
     assert_eq!(resp.status, 413);
 }
@@ -263,21 +260,21 @@ async fn chunked_responses_are_accepted_and_capped() {
 async fn second_invoke_while_one_is_in_flight_is_rejected() {
     let (api, addr) = serve(Limits::default());
     let mut rt = Client::connect(addr).await;
-    let first = api.invoke(invocation("req-a", b"{}"));
+    let first = within(api.invoke(invocation("req-a", b"{}")));
     tokio::pin!(first);
     // Queued (not yet taken by /next): busy.
     assert!(tokio::time::timeout(Duration::from_millis(10), &mut first)
         .await
         .is_err());
     assert_eq!(
-        api.invoke(invocation("req-b", b"{}")).await,
+        within(api.invoke(invocation("req-b", b"{}"))).await,
         Err(InvokeError::Busy)
     );
     // In flight (taken by /next): still busy.
     let runtime = async {
         rt.next().await;
         assert_eq!(
-            api.invoke(invocation("req-b", b"{}")).await,
+            within(api.invoke(invocation("req-b", b"{}"))).await,
             Err(InvokeError::Busy)
         );
         rt.respond("req-a", b"a").await
@@ -321,7 +318,7 @@ async fn dropped_invoke_leaves_the_environment_idle() {
         assert_eq!(next.header("Lambda-Runtime-Aws-Request-Id"), Some("req-ok"));
         rt.respond("req-ok", b"ok").await
     };
-    let (outcome, resp) = tokio::join!(api.invoke(invocation("req-ok", b"{}")), runtime);
+    let (outcome, resp) = tokio::join!(within(api.invoke(invocation("req-ok", b"{}"))), runtime);
     assert_eq!(resp.status, 202);
     assert_eq!(
         outcome.unwrap(),
@@ -349,7 +346,7 @@ async fn keep_alive_serves_many_invocations_on_one_connection() {
         };
         let mut inv = invocation(&id, b"{}");
         inv.request_id = id.clone();
-        let (outcome, resp) = tokio::join!(api.invoke(inv), runtime);
+        let (outcome, resp) = tokio::join!(within(api.invoke(inv)), runtime);
         assert_eq!(resp.status, 202);
         assert_eq!(
             outcome.unwrap(),
@@ -397,14 +394,20 @@ async fn shutdown_fails_the_pending_invoke_and_closes_connections() {
         api.shutdown();
         rt.closed().await
     };
-    let (outcome, closed) = tokio::join!(api.invoke(invocation("req-s", b"{}")), runtime);
+    let (outcome, closed) = tokio::join!(within(api.invoke(invocation("req-s", b"{}"))), runtime);
     assert_eq!(outcome, Err(InvokeError::Shutdown));
     assert!(closed);
     assert_eq!(
-        api.invoke(invocation("req-t", b"{}")).await,
+        within(api.invoke(invocation("req-t", b"{}"))).await,
         Err(InvokeError::Shutdown)
     );
-    // The listener is gone too (accept loop ended and dropped it).
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    // The listener is gone too (the accept loop ends and drops it).
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while within(tokio::net::TcpStream::connect(addr)).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the listener still accepts after shutdown"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }

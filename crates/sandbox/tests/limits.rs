@@ -94,41 +94,44 @@ fn frozen_sandbox_makes_no_progress_until_thawed() {
     let lines = Arc::new(AtomicU64::new(0));
     let counter = lines.clone();
     let fd = sb.stdout().unwrap();
-    let reader = std::thread::spawn(move || {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         for l in BufReader::new(std::fs::File::from(fd)).lines() {
             if l.is_err() {
                 break;
             }
             counter.fetch_add(1, Ordering::SeqCst);
         }
+        let _ = done.send(());
     });
+    let count = || lines.load(Ordering::SeqCst);
     sb.start().unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(lines.load(Ordering::SeqCst) > 3);
+    wait_until(
+        "lines from the running sandbox",
+        Duration::from_secs(10),
+        || count() > 3,
+    );
 
     sb.freeze().unwrap();
+    // A line already on its way may still arrive; then nothing for a while.
     std::thread::sleep(Duration::from_millis(20));
-    let frozen_at = lines.load(Ordering::SeqCst);
+    let frozen_at = count();
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(
-        lines.load(Ordering::SeqCst),
-        frozen_at,
-        "progress while frozen"
-    );
+    assert_eq!(count(), frozen_at, "progress while frozen");
     assert_eq!(sb.try_wait().unwrap(), None);
 
     sb.thaw().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        lines.load(Ordering::SeqCst) > frozen_at + 3,
-        "no progress after thaw"
-    );
+    wait_until("lines after the thaw", Duration::from_secs(10), || {
+        count() > frozen_at + 3
+    });
 
     // a frozen sandbox can still be killed
     sb.freeze().unwrap();
     sb.kill().unwrap();
     assert_eq!(sb.try_wait().unwrap(), Some(ExitStatus::Signaled(9)));
-    reader.join().unwrap();
+    finished
+        .recv_timeout(PIPE_DEADLINE)
+        .expect("stdout reaches end of file once the sandbox is killed");
 }
 
 #[test]

@@ -55,6 +55,8 @@ fn only_the_bound_runtime_api_port_is_reachable() {
     };
     assert!(peer.ip().is_loopback());
     conn.set_nonblocking(false).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let mut buf = [0u8; 17];
     conn.read_exact(&mut buf).unwrap();
     assert_eq!(&buf, b"hello from inside");

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use rand::distributions::Alphanumeric;
-use rand::Rng;
+use rand::distr::Alphanumeric;
+use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ENV_ACCESS_KEY_ID, ENV_SECRET_ACCESS_KEY};
@@ -21,10 +21,10 @@ pub struct KeyPair {
 const FILE: &str = "credentials.json";
 
 fn generate() -> KeyPair {
-    let mut rng = rand::thread_rng();
+    let mut rng = rand::rng();
     let upper: String = (0..16)
         .map(|_| {
-            let c = rng.gen_range(0..36u8);
+            let c = rng.random_range(0..36u8);
             if c < 10 {
                 (b'0' + c) as char
             } else {

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::Context;
-use rand::RngCore;
+use rand::Rng;
 use stratus_api::{AppState, Credentials, Invocations};
 use stratus_artifacts::BlobStore;
 use stratus_control::{CodeUrlSigner, Config, Control};
@@ -65,7 +65,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
             .with_context(|| format!("opening the blob store in {}", args.data_dir.display()))?,
     );
     let mut url_key = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut url_key);
+    rand::rng().fill_bytes(&mut url_key);
     let runtimes = stratus_runtimes::offered();
     let control = Control::new(
         Config {

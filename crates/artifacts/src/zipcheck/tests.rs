@@ -455,21 +455,90 @@ fn nested_stored_zips_are_fine() {
     assert_eq!(info.unzipped_size, (2 * inner.len() + empty.len()) as u64);
 }
 
-#[test]
-fn flood_of_end_records_is_rejected_quickly() {
-    // Fake end records after the real one would each make the `zip` crate parse the whole
-    // central directory again.
-    let names: Vec<String> = (0..2000).map(|i| format!("{i:x}")).collect();
-    let entries: Vec<E<'_>> = names.iter().map(|n| E::Stored(n, b"")).collect();
-    let mut bytes = build(&entries);
+/// A package of `entries` empty stored files followed by `fakes` copies of its end record,
+/// each declaring one entry more than the central directory holds.
+fn flooded(entries: u16, fakes: usize) -> Vec<u8> {
+    let names: Vec<String> = (0..entries).map(|i| format!("{i:x}")).collect();
+    let stored: Vec<E<'_>> = names.iter().map(|n| E::Stored(n, b"")).collect();
+    let mut bytes = build(&stored);
     let mut fake = bytes[bytes.len() - 22..].to_vec();
-    fake[8..12].copy_from_slice(&[0xd1, 0x07, 0xd1, 0x07]); // 2001 entries
-    for _ in 0..4000 {
+    let declared = (entries + 1).to_le_bytes();
+    fake[8..10].copy_from_slice(&declared);
+    fake[10..12].copy_from_slice(&declared);
+    for _ in 0..fakes {
         bytes.extend_from_slice(&fake);
     }
-    let started = std::time::Instant::now();
+    bytes
+}
+
+/// Counts the bytes the `zip` crate reads through it.
+struct Counting<'a, R> {
+    inner: R,
+    read: &'a Cell<u64>,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for Counting<'_, R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// Opens `bytes` the way [`inspect_zip`] does, with the fence up or down: whether the `zip`
+/// crate found an archive, and how many bytes it read to decide.
+fn open_counting(bytes: &[u8], fence: bool) -> (bool, u64) {
+    let ends = rawzip::end_signatures(bytes).expect("end records");
+    let (_, hidden) = ends.split_last().expect("at least one");
+    let fenced = Cell::new(fence);
+    let read = Cell::new(0);
+    let opened = ZipArchive::new(Counting {
+        inner: rawzip::Fenced::new(bytes, hidden, &fenced),
+        read: &read,
+    });
+    (opened.is_ok(), read.get())
+}
+
+#[test]
+fn flood_of_end_records_is_rejected() {
+    // Fake end records after the real one would each make the `zip` crate parse the whole
+    // central directory again: quadratic work in the package size.
+    let bytes = flooded(2000, 4000);
     assert!(matches!(inspect(&bytes), Err(PackageError::NotAZip(_))));
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // With the fence only the last end record is tried (and it does not match its directory),
+    // so the package is read no more than twice over.
+    let (opened, read) = open_counting(&bytes, true);
+    assert!(!opened);
+    assert!(
+        read <= 2 * bytes.len() as u64,
+        "read {read} bytes of a {} byte package",
+        bytes.len()
+    );
+}
+
+#[test]
+fn without_the_fence_opening_a_flood_reads_the_directory_once_per_end_record() {
+    // The control for the test above, on a flood small enough to search unfenced: the count
+    // tells the fenced search from the quadratic one.
+    let bytes = flooded(200, 400);
+    let len = bytes.len() as u64;
+    let (opened, fenced) = open_counting(&bytes, true);
+    assert!(
+        !opened && fenced <= 2 * len,
+        "fenced: read {fenced} of {len} bytes"
+    );
+    // Unfenced, the `zip` crate tries every fake record, last first, before the real one.
+    let (opened, unfenced) = open_counting(&bytes, false);
+    assert!(
+        opened && unfenced > 50 * len,
+        "unfenced: read {unfenced} of {len} bytes"
+    );
 }
 
 #[test]

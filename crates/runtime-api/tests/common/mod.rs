@@ -3,12 +3,25 @@
 // Test support: panicking on a broken connection is the point.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use bytes::Bytes;
 use stratus_runtime_api::{Invocation, Limits, RuntimeApi};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// How long any one step of a test may wait for the other side.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// Awaits `step`, failing the test if it takes longer than [`DEADLINE`].
+pub async fn within<T>(step: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(DEADLINE, step).await {
+        Ok(out) => out,
+        Err(_) => panic!("no answer within {DEADLINE:?}"),
+    }
+}
 
 /// Serves a fresh Runtime API on an ephemeral loopback port.
 pub fn serve(limits: Limits) -> (RuntimeApi, SocketAddr) {
@@ -58,7 +71,7 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect(addr).await.unwrap();
+        let stream = within(TcpStream::connect(addr)).await.unwrap();
         stream.set_nodelay(true).unwrap();
         Client {
             stream,
@@ -68,7 +81,7 @@ impl Client {
 
     /// Sends raw request bytes.
     pub async fn send_raw(&mut self, raw: &[u8]) {
-        self.stream.write_all(raw).await.unwrap();
+        within(self.stream.write_all(raw)).await.unwrap();
     }
 
     /// Sends a request with a Content-Length body and reads the response.
@@ -110,7 +123,7 @@ impl Client {
             if let Some(resp) = self.parse() {
                 return resp;
             }
-            let n = self.stream.read_buf(&mut self.buf).await.unwrap();
+            let n = within(self.stream.read_buf(&mut self.buf)).await.unwrap();
             assert!(n > 0, "server closed the connection");
         }
     }
@@ -119,7 +132,7 @@ impl Client {
     pub async fn closed(&mut self) -> bool {
         let mut scratch = [0u8; 1024];
         loop {
-            match self.stream.read(&mut scratch).await {
+            match within(self.stream.read(&mut scratch)).await {
                 Ok(0) | Err(_) => return true,
                 Ok(_) => {}
             }

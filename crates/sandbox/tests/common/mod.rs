@@ -6,6 +6,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use stratus_sandbox::{ExitStatus, HostConfig, Sandbox, SandboxConfig};
@@ -71,13 +72,40 @@ pub fn sh(task_root: &Path, script: &str) -> SandboxConfig {
     config(task_root, &["/bin/sh", "-c", script])
 }
 
-pub fn read_all(fd: OwnedFd) -> std::thread::JoinHandle<String> {
+/// How long a test waits for a pipe to reach end of file.
+pub const PIPE_DEADLINE: Duration = Duration::from_secs(20);
+
+/// A pipe being read to its end on a thread of its own.
+pub struct Pipe(mpsc::Receiver<String>);
+
+impl Pipe {
+    /// Everything written to the pipe, once it reached end of file (within
+    /// [`PIPE_DEADLINE`]).
+    pub fn join(self) -> Result<String, String> {
+        self.0.recv_timeout(PIPE_DEADLINE).map_err(|e| {
+            format!("the pipe did not reach end of file within {PIPE_DEADLINE:?}: {e}")
+        })
+    }
+}
+
+pub fn read_all(fd: OwnedFd) -> Pipe {
+    let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut f = std::fs::File::from(fd);
         let mut s = String::new();
         let _ = f.read_to_string(&mut s);
-        s
-    })
+        let _ = tx.send(s);
+    });
+    Pipe(rx)
+}
+
+/// Polls `cond` until it holds; fails the test, naming `what`, after `timeout`.
+pub fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 pub fn wait_exit(sb: &mut Sandbox, timeout: Duration) -> Option<ExitStatus> {
