@@ -128,3 +128,78 @@ async fn write(store: &dyn Store, batch: &[Pending]) -> Result<(), Failed> {
     }
     tx.commit().await.map_err(Failed::Batch)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::{QueueRead, SqliteStore};
+
+    fn pending(id: &str) -> (Pending, oneshot::Receiver<Result<(), GroupCommitError>>) {
+        let (answer, answered) = oneshot::channel();
+        let event = NewEvent {
+            id: id.into(),
+            function: "f".into(),
+            qualifier: "$LATEST".into(),
+            payload: b"{}".to_vec(),
+            received_at: DateTime::from_timestamp_millis(0).unwrap(),
+        };
+        (Pending { event, answer }, answered)
+    }
+
+    #[tokio::test]
+    async fn one_batch_with_a_duplicate_stores_the_others_and_refuses_only_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
+        let (taken, _) = pending("taken");
+        store.enqueue(&taken.event).await.unwrap();
+
+        let (mut batch, mut answers) = (Vec::new(), Vec::new());
+        for id in ["a", "b", "taken", "c", "a"] {
+            let (p, answered) = pending(id);
+            batch.push(p);
+            answers.push(answered);
+        }
+        commit_batch(&store, &mut batch).await;
+        assert!(batch.is_empty());
+        let answers: Vec<_> = answers
+            .into_iter()
+            .map(|mut a| a.try_recv().unwrap())
+            .collect();
+        let refused = |r: &Result<(), GroupCommitError>| matches!(r, Err(GroupCommitError::Store(e)) if matches!(**e, StoreError::Conflict(_)));
+        assert!(answers[0].is_ok() && answers[1].is_ok() && answers[3].is_ok());
+        assert!(refused(&answers[2]), "{:?}", answers[2]);
+        assert!(
+            refused(&answers[4]),
+            "the second `a` of the batch: {:?}",
+            answers[4]
+        );
+        assert_eq!(store.queue_depth("f").await.unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_cannot_commit_answers_everyone_and_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.close().await;
+        let (mut batch, mut answers) = (Vec::new(), Vec::new());
+        for id in ["a", "b", "c"] {
+            let (p, answered) = pending(id);
+            batch.push(p);
+            answers.push(answered);
+        }
+        commit_batch(&store, &mut batch).await;
+        for mut a in answers {
+            assert!(matches!(
+                a.try_recv().unwrap(),
+                Err(GroupCommitError::Store(_))
+            ));
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.queue_depth("f").await.unwrap(), 0);
+    }
+}
