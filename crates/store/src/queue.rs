@@ -50,6 +50,21 @@ pub trait QueueWrite: Send {
     /// [`StoreError::Conflict`] if an event with this id is queued already.
     async fn enqueue(&mut self, event: &NewEvent) -> Result<(), StoreError>;
 
+    /// Adds many events at once, as [`QueueWrite::enqueue`] each would; answers the
+    /// indices of the events refused because their id is queued already (or repeats an
+    /// earlier event of `events`). Backends override it to write a batch in few statements.
+    async fn enqueue_batch(&mut self, events: &[&NewEvent]) -> Result<Vec<usize>, StoreError> {
+        let mut refused = Vec::new();
+        for (i, event) in events.iter().enumerate() {
+            match self.enqueue(event).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict(_)) => refused.push(i),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(refused)
+    }
+
     /// Leases up to `limit` runnable events (due by `now`, lease absent or expired) to
     /// `owner` until `now + lease`, fairly across functions (see the module documentation).
     async fn claim(&mut self, request: &ClaimRequest<'_>) -> Result<Vec<QueuedEvent>, StoreError>;

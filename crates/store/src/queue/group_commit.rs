@@ -9,9 +9,10 @@
 //!
 //! Every caller is answered only after the commit that holds its event returned: `Ok`
 //! means the event is on disk. A failed commit (or a failure to begin) answers every
-//! caller of the batch with the error, and nothing of the batch is stored. An event
-//! refused on its own ([`StoreError::Conflict`], a duplicate id) is answered with that
-//! error and the batch is written again without it, so one bad event does not fail others.
+//! caller of the batch with the error, and nothing of the batch is stored. The batch is
+//! written with [`QueueWrite::enqueue_batch`](crate::QueueWrite::enqueue_batch) (on
+//! SQLite, a few multi-row INSERTs); an event refused on its own (its id is queued
+//! already) is answered with [`StoreError::Conflict`] while the rest of its batch commits.
 
 use std::sync::Arc;
 
@@ -45,14 +46,6 @@ struct Pending {
     answer: oneshot::Sender<Result<(), GroupCommitError>>,
 }
 
-/// How writing a batch failed.
-enum Failed {
-    /// The event at this index was refused on its own.
-    Event(usize, StoreError),
-    /// The transaction failed as a whole.
-    Batch(StoreError),
-}
-
 impl GroupCommit {
     /// Starts the committer task on the current runtime; each transaction holds at most
     /// `max_batch` events (at least 1).
@@ -83,50 +76,46 @@ async fn run(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Pending>, max_b
 
 /// Writes and commits the batch, answering (and draining) every caller in it.
 async fn commit_batch(store: &dyn Store, batch: &mut Vec<Pending>) {
-    loop {
-        match write(store, batch).await {
-            Ok(()) => {
-                tracing::trace!(events = batch.len(), "queue group commit");
-                for p in batch.drain(..) {
-                    // A caller that stopped waiting is not told; its event is stored.
-                    let _ = p.answer.send(Ok(()));
-                }
-                return;
+    match write(store, batch).await {
+        Ok(refused) => {
+            tracing::trace!(
+                events = batch.len(),
+                refused = refused.len(),
+                "queue group commit"
+            );
+            let mut refused = refused.into_iter().peekable();
+            for (i, p) in batch.drain(..).enumerate() {
+                let answer = if refused.next_if_eq(&i).is_some() {
+                    tracing::debug!(event = %p.event.id, "event refused by the queue: id taken");
+                    Err(GroupCommitError::Store(Arc::new(StoreError::Conflict(
+                        format!("event {}", p.event.id),
+                    ))))
+                } else {
+                    Ok(())
+                };
+                // A caller that stopped waiting is not told; its event is stored.
+                let _ = p.answer.send(answer);
             }
-            Err(Failed::Event(i, error)) => {
-                let refused = batch.remove(i);
-                tracing::debug!(event = %refused.event.id, %error, "event refused by the queue");
-                let _ = refused
+        }
+        Err(error) => {
+            tracing::warn!(events = batch.len(), %error, "queue group commit failed");
+            let error = Arc::new(error);
+            for p in batch.drain(..) {
+                let _ = p
                     .answer
-                    .send(Err(GroupCommitError::Store(Arc::new(error))));
-                if batch.is_empty() {
-                    return;
-                }
-            }
-            Err(Failed::Batch(error)) => {
-                tracing::warn!(events = batch.len(), %error, "queue group commit failed");
-                let error = Arc::new(error);
-                for p in batch.drain(..) {
-                    let _ = p
-                        .answer
-                        .send(Err(GroupCommitError::Store(Arc::clone(&error))));
-                }
-                return;
+                    .send(Err(GroupCommitError::Store(Arc::clone(&error))));
             }
         }
     }
 }
 
-async fn write(store: &dyn Store, batch: &[Pending]) -> Result<(), Failed> {
-    let mut tx = store.begin().await.map_err(Failed::Batch)?;
-    for (i, p) in batch.iter().enumerate() {
-        match tx.enqueue(&p.event).await {
-            Ok(()) => {}
-            Err(e @ StoreError::Conflict(_)) => return Err(Failed::Event(i, e)),
-            Err(e) => return Err(Failed::Batch(e)),
-        }
-    }
-    tx.commit().await.map_err(Failed::Batch)
+/// One transaction holding the batch: the indices of the events refused (ids taken).
+async fn write(store: &dyn Store, batch: &[Pending]) -> Result<Vec<usize>, StoreError> {
+    let events: Vec<&NewEvent> = batch.iter().map(|p| &p.event).collect();
+    let mut tx = store.begin().await?;
+    let refused = tx.enqueue_batch(&events).await?;
+    tx.commit().await?;
+    Ok(refused)
 }
 
 #[cfg(test)]

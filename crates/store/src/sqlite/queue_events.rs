@@ -4,6 +4,8 @@
 //! or while leased the lease expiry) is at or before now; the fair claim itself is in
 //! `queue_claim`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqliteExecutor};
@@ -58,6 +60,56 @@ pub(super) async fn enqueue(c: &mut SqliteConnection, e: &NewEvent) -> Result<()
         return Err(StoreError::Conflict(format!("event {}", e.id)));
     }
     Ok(())
+}
+
+/// Rows per INSERT statement of a batch (6 parameters each, far below SQLite's limit).
+const ROWS_PER_INSERT: usize = 128;
+
+/// One multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id` per [`ROWS_PER_INSERT`]
+/// events; the events whose id was not inserted (or was inserted by an earlier event of
+/// the batch) are refused.
+pub(super) async fn enqueue_batch(
+    c: &mut SqliteConnection,
+    events: &[&NewEvent],
+) -> Result<Vec<usize>, StoreError> {
+    let mut inserted: HashMap<String, usize> = HashMap::with_capacity(events.len());
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::with_capacity(120 + chunk.len() * 20);
+        sql.push_str(
+            "INSERT INTO queue_events
+                 (id, function_name, qualifier, payload, received_at_ms, not_before_ms) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 {
+                "(?,?,?,?,?,?)"
+            } else {
+                ",(?,?,?,?,?,?)"
+            });
+        }
+        sql.push_str(" ON CONFLICT(id) DO NOTHING RETURNING id");
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for e in chunk {
+            let received = to_ms(e.received_at);
+            query = query
+                .bind(&e.id)
+                .bind(&e.function)
+                .bind(&e.qualifier)
+                .bind(&e.payload[..])
+                .bind(received)
+                .bind(received);
+        }
+        for id in query.fetch_all(&mut *c).await? {
+            *inserted.entry(id).or_default() += 1;
+        }
+    }
+    let mut refused = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        match inserted.get_mut(&e.id) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => refused.push(i),
+        }
+    }
+    Ok(refused)
 }
 
 pub(super) async fn complete(

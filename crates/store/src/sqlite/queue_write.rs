@@ -13,6 +13,10 @@ impl QueueWrite for SqliteTx {
         queue_events::enqueue(&mut self.tx, event).await
     }
 
+    async fn enqueue_batch(&mut self, events: &[&NewEvent]) -> Result<Vec<usize>, StoreError> {
+        queue_events::enqueue_batch(&mut self.tx, events).await
+    }
+
     async fn claim(&mut self, request: &ClaimRequest<'_>) -> Result<Vec<QueuedEvent>, StoreError> {
         queue_claim::claim(&mut self.tx, &self.rotation, request).await
     }
