@@ -332,3 +332,31 @@ async fn depth_and_oldest_age_per_function() {
         .collect();
     assert_eq!(summary, [("f", 2, at(3)), ("g", 1, at(7))]);
 }
+
+#[tokio::test]
+async fn a_batch_enqueue_refuses_only_taken_and_repeated_ids_across_statements() {
+    let (_dir, store) = open().await;
+    store.enqueue(&event("taken", "f", at(0))).await.unwrap();
+    let mut events: Vec<_> = (0..300)
+        .map(|i| event(&format!("e{i}"), "f", at(i)))
+        .collect();
+    events[200] = event("e0", "f", at(200)); // repeats the first, in a later INSERT
+    events[250] = event("taken", "f", at(250));
+    let refs: Vec<_> = events.iter().collect();
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.enqueue_batch(&refs).await.unwrap(), [200, 250]);
+    tx.commit().await.unwrap();
+    assert_eq!(store.queue_depth("f").await.unwrap(), 299);
+    let e0 = store.queued_event("e0").await.unwrap().unwrap();
+    assert_eq!(
+        e0.received_at,
+        at(0),
+        "the first of the repeated id is kept"
+    );
+    let e299 = store.queued_event("e299").await.unwrap().unwrap();
+    assert_eq!(
+        (e299.payload, e299.not_before),
+        (br#"{"id":"e299"}"#.to_vec(), at(299))
+    );
+}
