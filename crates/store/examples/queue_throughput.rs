@@ -8,7 +8,7 @@
 //! - bare, batched: 256 events per COMMIT (multi-row INSERTs of 128, as the store writes
 //!   a batch), in a loop: no channel, no tasks, no waiting callers;
 //! - store, one commit per event: [`Store::enqueue`] in a loop;
-//! - group commit: [`GroupCommit`] with 64 concurrent callers, each waiting for its ack
+//! - group commit: [`GroupCommit`], with random (v4) and time-ordered (v7) request ids, with 64 concurrent callers, each waiting for its ack
 //!   before sending its next event (so a batch holds at most 64).
 
 #![allow(clippy::unwrap_used)] // a measurement tool: a panic is the report
@@ -26,14 +26,30 @@ const CONCURRENCY: usize = 64;
 const PAYLOAD: usize = 256;
 const BARE_BATCH: usize = 256;
 
-fn event(i: usize) -> NewEvent {
+/// Request ids: random (uuid v4, Lambda's look) or time-ordered (uuid v7). Random ids land
+/// on a different page of the id index each, so a commit writes more pages.
+#[derive(Clone, Copy, PartialEq)]
+enum Ids {
+    V4,
+    V7,
+}
+
+fn event_with(i: usize, ids: Ids) -> NewEvent {
     NewEvent {
-        id: format!("{:08}-{}", i, uuid::Uuid::new_v4()),
+        id: match ids {
+            Ids::V4 => uuid::Uuid::new_v4(),
+            Ids::V7 => uuid::Uuid::now_v7(),
+        }
+        .to_string(),
         function: format!("f{}", i % 8),
         qualifier: "$LATEST".into(),
         payload: vec![b'x'; PAYLOAD],
         received_at: Utc::now(),
     }
+}
+
+fn event(i: usize) -> NewEvent {
+    event_with(i, Ids::V4)
 }
 
 fn report(what: &str, events: usize, took: Duration) {
@@ -105,12 +121,21 @@ async fn store_loop(dir: &std::path::Path, n: usize) {
     store.close().await;
 }
 
-async fn group(dir: &std::path::Path, n: usize) {
-    let store = Arc::new(SqliteStore::open(&dir.join("group.db")).await.unwrap());
+async fn group(dir: &std::path::Path, n: usize, ids: Ids) {
+    let name = if ids == Ids::V4 {
+        "group-v4.db"
+    } else {
+        "group-v7.db"
+    };
+    let store = Arc::new(SqliteStore::open(&dir.join(name)).await.unwrap());
     let (queue, committer) = GroupCommit::start(store.clone(), 1024);
     let per_task = n / CONCURRENCY;
     let events: Vec<Vec<NewEvent>> = (0..CONCURRENCY)
-        .map(|t| (0..per_task).map(|i| event(t * per_task + i)).collect())
+        .map(|t| {
+            (0..per_task)
+                .map(|i| event_with(t * per_task + i, ids))
+                .collect()
+        })
         .collect();
     let started = Instant::now();
     let tasks: Vec<_> = events
@@ -128,7 +153,10 @@ async fn group(dir: &std::path::Path, n: usize) {
         t.await.unwrap();
     }
     report(
-        &format!("group commit, concurrency {CONCURRENCY}"),
+        &format!(
+            "group commit, concurrency {CONCURRENCY}, {} ids",
+            if ids == Ids::V4 { "v4" } else { "v7" }
+        ),
         per_task * CONCURRENCY,
         started.elapsed(),
     );
@@ -159,5 +187,6 @@ async fn main() {
         "bare SQLite, 256 events per commit",
     )
     .await;
-    group(dir.path(), n).await;
+    group(dir.path(), n, Ids::V4).await;
+    group(dir.path(), n, Ids::V7).await;
 }

@@ -60,6 +60,9 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
+            // Statement journals and RETURNING results stay in memory: on disk each
+            // batched enqueue would create, write and unlink a temporary file.
+            .pragma("temp_store", "memory")
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
             .max_connections(1)
