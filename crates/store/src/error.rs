@@ -32,4 +32,12 @@ pub enum StoreError {
     /// a row with this key exists already
     #[error("{0} exists already")]
     Conflict(String),
+    /// a stored time is outside the range this build represents
+    #[error("stored {what} time {millis} ms is out of range")]
+    TimeOutOfRange {
+        /// which time
+        what: &'static str,
+        /// the stored epoch milliseconds
+        millis: i64,
+    },
 }

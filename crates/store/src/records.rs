@@ -18,6 +18,7 @@
 
 mod alias;
 mod code;
+mod failure;
 mod function;
 mod invoke_config;
 mod layer;
@@ -30,6 +31,7 @@ use crate::StoreError;
 
 pub use alias::StoredAlias;
 pub use code::StoredCode;
+pub use failure::StoredFailure;
 pub use function::StoredFunctionVersion;
 pub use invoke_config::{StoredDestinations, StoredEventInvokeConfig};
 pub use layer::StoredLayerVersion;

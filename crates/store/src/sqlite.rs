@@ -4,19 +4,28 @@
 //! power loss. Writes go through a single connection ([`SqliteStore`]'s `begin` hands out
 //! its transaction), which serialises writers and makes read-check-write sequences atomic;
 //! committed reads use a separate read-only pool and never wait on the writer.
+//! The async-event queue lives in the same file and the same writer (`queue_*.rs`,
+//! `dead_letters.rs`): an enqueue is durable exactly when a metadata change would be.
 //! Opening applies the migrations in `migrations/`, each in one transaction together with
 //! its entry in `_sqlx_migrations`; a database that has migrations this build does not
 //! know (written by a newer build) is refused.
 
 mod aliases;
+mod dead_letters;
 mod functions;
 mod invoke_configs;
 mod layers;
+mod millis;
+mod queue_claim;
+mod queue_events;
+mod queue_read;
+mod queue_write;
 mod read;
 mod write;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -33,12 +42,14 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
+    rotation: Arc<queue_claim::Rotation>,
 }
 
 /// One write transaction on the writer connection.
 #[derive(Debug)]
 pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
+    rotation: Arc<queue_claim::Rotation>,
 }
 
 impl SqliteStore {
@@ -49,6 +60,9 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
+            // Statement journals and RETURNING results stay in memory: on disk each
+            // batched enqueue would create, write and unlink a temporary file.
+            .pragma("temp_store", "memory")
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -60,7 +74,11 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { read, write })
+        Ok(Self {
+            read,
+            write,
+            rotation: Arc::default(),
+        })
     }
 }
 
@@ -69,6 +87,7 @@ impl Store for SqliteStore {
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
         Ok(Box::new(SqliteTx {
             tx: self.write.begin().await?,
+            rotation: Arc::clone(&self.rotation),
         }))
     }
 
