@@ -10,6 +10,23 @@ use std::time::{Duration, Instant};
 
 use stratus_runtime_api::{Invocation, Limits, RuntimeApi};
 
+/// A task root with no-op Python (`app.handler`) and Node.js (`index.handler`) functions,
+/// readable by any user.
+pub fn noop_task_root() -> anyhow::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("app.py"),
+        "def handler(event, context):\n    return {}\n",
+    )?;
+    std::fs::write(
+        dir.path().join("index.js"),
+        "exports.handler = async () => ({});\n",
+    )?;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
+    Ok(dir)
+}
+
 /// A runtime process attached to an in-process Runtime API.
 pub struct Direct {
     api: RuntimeApi,

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -183,12 +182,7 @@ pub fn run(binary: &Path, noop: &Path) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let task_root = tempfile::tempdir()?;
-    std::fs::write(
-        task_root.path().join("app.py"),
-        "def handler(event, context):\n    return {}\n",
-    )?;
-    std::fs::set_permissions(task_root.path(), std::fs::Permissions::from_mode(0o755))?;
+    let task_root = direct::noop_task_root()?;
     let runtime_dir = tempfile::tempdir()?;
     let (py_argv, py_env) = direct::python(runtime_dir.path(), task_root.path())?;
     let noop_argv = vec![noop.display().to_string()];

@@ -6,7 +6,6 @@
 //! spent (`/proc/<pid>/task/*/schedstat`, nanoseconds, every thread) across the timed
 //! invocations: the runtime's own work per invoke, independent of the scheduler's wake-ups.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,16 +63,7 @@ pub fn run(noop: &Path) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let task_root = tempfile::tempdir()?;
-    std::fs::write(
-        task_root.path().join("app.py"),
-        "def handler(event, context):\n    return {}\n",
-    )?;
-    std::fs::write(
-        task_root.path().join("index.js"),
-        "exports.handler = async () => ({});\n",
-    )?;
-    std::fs::set_permissions(task_root.path(), std::fs::Permissions::from_mode(0o755))?;
+    let task_root = direct::noop_task_root()?;
     let runtime_dir = tempfile::tempdir()?;
     let launches: [(&'static str, Launch); 3] = [
         (

@@ -148,7 +148,6 @@ mod tests {
 
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
 
     /// Counts unpacks; each one waits until the test opens the gate, then writes a file
     /// (or fails while `failures` lasts).
@@ -178,17 +177,6 @@ mod tests {
         }
     }
 
-    /// Waits (up to ten seconds) until `cond` holds.
-    async fn until(mut cond: impl FnMut() -> bool) {
-        tokio::time::timeout(Duration::from_secs(10), async {
-            while !cond() {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-        .await
-        .unwrap();
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_callers_share_one_unpack() {
         let dir = tempfile::tempdir().unwrap();
@@ -207,7 +195,10 @@ mod tests {
             })
             .collect();
         // Every caller has joined the flight before the first unpack may finish.
-        until(|| packages.callers("abc") == CALLERS).await;
+        crate::fake::until("every caller waits on the one unpack", || {
+            packages.callers("abc") == CALLERS
+        })
+        .await;
         open.send(()).unwrap();
         for call in calls {
             let tree = call.await.unwrap().unwrap();
