@@ -13,6 +13,7 @@ pub struct Conn {
     writer: TcpStream,
     reader: BufReader<TcpStream>,
     body: Vec<u8>,
+    request_id: String,
 }
 
 impl Conn {
@@ -24,6 +25,7 @@ impl Conn {
             reader: BufReader::new(s.try_clone()?),
             writer: s,
             body: Vec::new(),
+            request_id: String::new(),
         })
     }
 
@@ -38,6 +40,7 @@ impl Conn {
             .and_then(|s| s.parse().ok())
             .with_context(|| format!("bad status line {line:?}"))?;
         let mut length = 0usize;
+        self.request_id.clear();
         loop {
             line.clear();
             self.reader.read_line(&mut line)?;
@@ -48,6 +51,8 @@ impl Conn {
             if let Some((k, v)) = l.split_once(':') {
                 if k.eq_ignore_ascii_case("content-length") {
                     length = v.trim().parse()?;
+                } else if k.eq_ignore_ascii_case("x-amzn-requestid") {
+                    self.request_id.push_str(v.trim());
                 }
             }
         }
@@ -60,16 +65,34 @@ impl Conn {
     pub fn body(&self) -> &[u8] {
         &self.body
     }
+
+    /// The `x-amzn-RequestId` of the last response (empty if it had none).
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
 }
 
 /// A complete signed request, ready to send (valid for the 15-minute skew window).
 pub fn signed(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    signed_with(addr, "lambda", method, path, &[], body)
+}
+
+/// A signed request for `service`, with extra (unsigned) header lines such as
+/// `x-amz-invocation-type: Event`.
+pub fn signed_with(
+    addr: SocketAddr,
+    service: &str,
+    method: &str,
+    path: &str,
+    extra_headers: &[&str],
+    body: &[u8],
+) -> Vec<u8> {
     let host = addr.to_string();
     let signer = Signer {
         access_key_id: ACCESS_KEY,
         secret: SECRET,
         region: "us-east-1",
-        service: "lambda",
+        service,
     };
     let s = signer.sign(method, path, None, &host, body, chrono::Utc::now());
     let mut req = format!(
@@ -79,6 +102,9 @@ pub fn signed(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Vec<u8
         body.len()
     )
     .into_bytes();
+    let end = req.len() - 2;
+    let extra: String = extra_headers.iter().map(|h| format!("{h}\r\n")).collect();
+    req.splice(end..end, extra.into_bytes());
     req.extend_from_slice(body);
     req
 }

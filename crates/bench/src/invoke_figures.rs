@@ -17,7 +17,7 @@ const WARM: usize = 2_000;
 const COLD: usize = 20;
 const MEMORY_MB: u32 = 1769; // one vCPU
 
-fn zip_files(files: &[(&str, &[u8], u32)]) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn zip_files(files: &[(&str, &[u8], u32)]) -> anyhow::Result<Vec<u8>> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, bytes, mode) in files {
         w.start_file(
@@ -29,7 +29,7 @@ fn zip_files(files: &[(&str, &[u8], u32)]) -> anyhow::Result<Vec<u8>> {
     Ok(w.finish()?.into_inner())
 }
 
-fn create(
+pub(crate) fn create(
     conn: &mut Conn,
     addr: SocketAddr,
     name: &str,

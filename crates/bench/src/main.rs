@@ -1,11 +1,13 @@
 //! `stratus-bench`: starts the real server binary and measures it from the outside, each
 //! figure beside the lower bound measured in the same run on the same machine.
 //!
-//! Usage: `stratus-bench [PATH_TO_STRATUS [control|invoke|runtimes]]` (default
-//! `target/release/stratus`, the control and invoke parts). `noop-bootstrap` must sit beside
+//! Usage: `stratus-bench [PATH_TO_STRATUS [control|invoke|burst|async|runtimes]]` (default
+//! `target/release/stratus`, every part but `runtimes`). `noop-bootstrap` must sit beside
 //! the server binary. `runtimes` measures only the bundled runtimes driven directly (no
 //! server; the server binary need not exist). Prints markdown tables for BENCHMARKS.md.
 
+mod async_figures;
+mod burst_figures;
 mod client;
 mod direct;
 mod figures;
@@ -34,10 +36,16 @@ fn main() -> anyhow::Result<()> {
     match part.as_deref() {
         Some("control") => figures::run(&binary),
         Some("invoke") => invoke_figures::run(&binary, &noop),
+        Some("burst") => burst_figures::run(&binary, &noop),
+        Some("async") => async_figures::run(&binary, &noop),
         _ => {
             figures::run(&binary)?;
             println!();
-            invoke_figures::run(&binary, &noop)
+            invoke_figures::run(&binary, &noop)?;
+            println!();
+            burst_figures::run(&binary, &noop)?;
+            println!();
+            async_figures::run(&binary, &noop)
         }
     }
 }

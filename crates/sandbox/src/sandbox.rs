@@ -199,6 +199,7 @@ impl Shell {
             }
             None => (None, None, None),
         };
+        let t_loop = t0.elapsed();
         let base = plan::build_base(&host.root_mountpoint, &system_dirs, tmp_device.as_deref())?;
         let name = shell_name();
         let cgroups = cgroup::for_sandbox(host, &name);
@@ -206,6 +207,7 @@ impl Shell {
             let _ = cgroups.remove();
             return Err(e);
         }
+        let t_cgroups = t0.elapsed();
         let setup = (|| {
             let exe = std::fs::OpenOptions::new()
                 .read(true)
@@ -319,13 +321,17 @@ impl Shell {
             tmp_loops: tmp_loop.into_iter().collect(),
         };
         sb.cgroups.add_process(sb.pid)?; // on error, Drop kills the child and cleans up
+        let t_placed = t0.elapsed();
         if let Some(go) = &sb.go_w {
             write_byte(go)?;
             order::send(go, &base.ops)?;
         }
         tracing::debug!(
             shell = %sb.id,
+            tmp_loop_us = t_loop.as_micros() as u64,
+            cgroups_us = t_cgroups.as_micros() as u64,
             clone_us = t_clone.as_micros() as u64,
+            placed_us = t_placed.as_micros() as u64,
             total_us = t0.elapsed().as_micros() as u64,
             "sandbox shell spawned"
         );

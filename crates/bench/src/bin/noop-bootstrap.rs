@@ -1,6 +1,10 @@
 //! `noop-bootstrap`: the smallest custom runtime — answers every event with `{}` over the
 //! Runtime API, on one keep-alive connection. Used by the benchmark as the no-op `provided`
 //! function, so the figures measure the platform rather than a language runtime.
+//!
+//! With `NOOP_LOG_START` set in its environment it also prints
+//! `noop-start <request id> <unix time in µs>` on stdout as each event arrives, so that the
+//! benchmark can time an asynchronous event from its 202 to the handler's start.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -14,6 +18,8 @@ fn main() -> std::io::Result<()> {
     let next = format!("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nhost: {api}\r\n\r\n");
     let mut line = String::new();
     let mut body = Vec::new();
+    let log_start = std::env::var_os("NOOP_LOG_START").is_some();
+    let mut stdout = std::io::stdout();
     loop {
         writer.write_all(next.as_bytes())?;
         let mut request_id = String::new();
@@ -39,6 +45,13 @@ fn main() -> std::io::Result<()> {
         }
         body.resize(length, 0);
         reader.read_exact(&mut body)?;
+        if log_start {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros());
+            writeln!(stdout, "noop-start {request_id} {now}")?;
+            stdout.flush()?;
+        }
         let response = format!(
             "POST /2018-06-01/runtime/invocation/{request_id}/response HTTP/1.1\r\nhost: {api}\r\ncontent-length: 2\r\n\r\n{{}}"
         );
