@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod alias;
+pub mod destination;
 pub mod error;
 pub mod function;
 pub mod invoke;
