@@ -7,6 +7,7 @@ mod account;
 mod aliases;
 mod code;
 mod concurrency;
+mod dead_letters;
 mod extras;
 mod functions;
 mod invoke;
@@ -119,6 +120,23 @@ pub fn api() -> Router<AppState> {
         .route(
             "/2019-09-30/functions/{function}/provisioned-concurrency",
             get(extras::get_provisioned_concurrency),
+        )
+        .merge(dead_letter_routes())
+}
+
+/// The dead-letter API, a Stratus extension in Lambda's path style.
+fn dead_letter_routes() -> Router<AppState> {
+    const D: &str = "/2026-12-01/functions/{function}/dead-letters";
+    Router::new()
+        .route(D, get(dead_letters::list))
+        .route(&format!("{D}/redrive"), post(dead_letters::redrive_all))
+        .route(
+            &format!("{D}/{{id}}"),
+            get(dead_letters::get).delete(dead_letters::delete),
+        )
+        .route(
+            &format!("{D}/{{id}}/redrive"),
+            post(dead_letters::redrive_one),
         )
 }
 

@@ -87,6 +87,8 @@ impl Control {
             }
         }
         req.settings.validate(&self.inner.config.runtimes)?;
+        req.settings
+            .validate_dead_letter_target(&name, self.scope())?;
         if req.settings.runtime.is_none() || req.settings.handler.is_none() {
             return Err(LambdaError::invalid(
                 "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
@@ -272,6 +274,8 @@ impl Control {
     ) -> Result<FunctionConfiguration> {
         let name = FunctionRef::parse_unqualified(name, self.scope())?;
         req.settings.validate(&self.inner.config.runtimes)?;
+        req.settings
+            .validate_dead_letter_target(&name, self.scope())?;
         let layer_refs = req.settings.layer_refs(self.scope())?;
         let mut tx = self.store().begin().await.internal()?;
         let out = async {

@@ -64,7 +64,7 @@ impl Control {
             let (name, label) = self
                 .invoke_config_target(&mut *tx, function, qualifier)
                 .await?;
-            settings.validate(&self.scope().function_arn(&name))?;
+            settings.validate(&name, self.scope())?;
             let settings = match (
                 merge,
                 tx.event_invoke_config(&name, &label).await.internal()?,

@@ -1,12 +1,13 @@
 //! The control plane: the rules of Lambda's management API.
 //!
 //! Every management operation (functions, versions, aliases, layers, tags, concurrency,
-//! event-invoke configs, account settings) is a method on [`Control`] taking a typed request
-//! and returning a wire shape or a [`LambdaError`]. It owns the transaction discipline that
-//! makes every acknowledged write durable and every rejected one leave nothing behind: code
-//! blobs are validated before anything is written, written inside the store's write
-//! transaction, and removed again if that transaction does not commit. The store is any
-//! backend behind `stratus_store`'s traits (`Arc<dyn Store>`); control never names one.
+//! event-invoke configs, account settings, and Stratus's dead letters) is a method on
+//! [`Control`] taking a typed request and returning a wire shape or a [`LambdaError`]. It
+//! owns the transaction discipline that makes every acknowledged write durable and every
+//! rejected one leave nothing behind: code blobs are validated before anything is written,
+//! written inside the store's write transaction, and removed again if that transaction does
+//! not commit. The store is any backend behind `stratus_store`'s traits (`Arc<dyn Store>`);
+//! control never names one.
 //! It must not parse HTTP; the `api` crate translates requests into these calls.
 
 mod absent;
@@ -14,6 +15,7 @@ mod account;
 mod aliases;
 mod code_url;
 mod concurrency;
+mod dead_letters;
 mod functions;
 mod internal;
 mod invoke_configs;
@@ -31,6 +33,7 @@ use stratus_model::Scope;
 use stratus_store::Store;
 
 pub use code_url::CodeUrlSigner;
+pub use dead_letters::RedriveHook;
 pub use resolve::InvokeTarget;
 pub use stratus_model::LambdaError;
 
@@ -61,6 +64,7 @@ struct Inner {
     blobs: Arc<BlobStore>,
     code_urls: CodeUrlSigner,
     on_change: std::sync::OnceLock<ChangeHook>,
+    on_redrive: std::sync::OnceLock<RedriveHook>,
     /// Bumped by every committed write; cached invoke targets of older generations are stale.
     generation: std::sync::atomic::AtomicU64,
     invoke_cache: resolve::InvokeCache,
@@ -91,6 +95,7 @@ impl Control {
                 blobs,
                 code_urls,
                 on_change: std::sync::OnceLock::new(),
+                on_redrive: std::sync::OnceLock::new(),
                 generation: std::sync::atomic::AtomicU64::new(0),
                 invoke_cache: resolve::InvokeCache::default(),
             }),

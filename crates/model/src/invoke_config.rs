@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::destination::{Target, TargetUse};
 use crate::error::{LambdaError, Violations};
+use crate::names::Scope;
 
 /// `OnSuccess` / `OnFailure`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,8 +38,9 @@ pub struct EventInvokeSettings {
 }
 
 impl EventInvokeSettings {
-    /// Checks ranges; `self_arn` is the function's ARN (a function may not be its own target).
-    pub fn validate(&self, function_arn: &str) -> Result<(), LambdaError> {
+    /// Checks ranges and destinations; `function` is the plain name of the function the
+    /// config belongs to (a function may not be its own destination).
+    pub fn validate(&self, function: &str, scope: &Scope) -> Result<(), LambdaError> {
         let mut v = Violations::default();
         if let Some(r) = self.maximum_retry_attempts {
             v.at_least(r, "maximumRetryAttempts", 0);
@@ -52,13 +55,9 @@ impl EventInvokeSettings {
             for dest in [&d.on_success.destination, &d.on_failure.destination]
                 .into_iter()
                 .flatten()
+                .filter(|d| !d.is_empty())
             {
-                if !dest.starts_with("arn:") {
-                    return Err(LambdaError::invalid(format!(
-                        "The provided destination config DestinationConfig is invalid: {dest} is not a valid ARN"
-                    )));
-                }
-                if dest == function_arn || dest.starts_with(&format!("{function_arn}:")) {
+                if Target::parse(dest, TargetUse::Destination, scope)?.is_function(function) {
                     return Err(LambdaError::invalid(
                         "You can't specify the function as a destination for itself.",
                     ));
@@ -116,26 +115,50 @@ mod tests {
 
     #[test]
     fn ranges_and_self_destination() {
+        let scope = Scope {
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+        };
         let arn = "arn:aws:lambda:us-east-1:123456789012:function:f";
         let s = EventInvokeSettings {
             maximum_retry_attempts: Some(3),
             ..Default::default()
         };
-        assert!(s.validate(arn).is_err());
+        assert!(s.validate("f", &scope).is_err());
         let s = EventInvokeSettings {
             maximum_event_age_in_seconds: Some(59),
             ..Default::default()
         };
-        assert!(s.validate(arn).is_err());
-        let s = EventInvokeSettings {
+        assert!(s.validate("f", &scope).is_err());
+        let on_success = |d: &str| EventInvokeSettings {
             destination_config: Some(DestinationConfig {
                 on_success: Destination {
-                    destination: Some(arn.into()),
+                    destination: Some(d.into()),
                 },
                 ..Default::default()
             }),
             ..Default::default()
         };
-        assert!(s.validate(arn).is_err());
+        for own in [
+            arn.to_owned(),
+            format!("{arn}:live"),
+            format!("{arn}:$LATEST"),
+        ] {
+            let e = on_success(&own).validate("f", &scope).err();
+            assert_eq!(
+                e.map(|e| e.message).as_deref(),
+                Some("You can't specify the function as a destination for itself."),
+                "{own}"
+            );
+        }
+        assert!(on_success(&format!("{arn}-other"))
+            .validate("f", &scope)
+            .is_ok());
+        assert!(on_success("http://127.0.0.1:9/hook")
+            .validate("f", &scope)
+            .is_ok());
+        assert!(on_success("arn:aws:sqs:us-east-1:123456789012:q")
+            .validate("f", &scope)
+            .is_err());
     }
 }

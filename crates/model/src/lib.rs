@@ -7,6 +7,8 @@
 
 pub mod account;
 pub mod alias;
+pub mod dead_letter;
+pub mod destination;
 pub mod error;
 pub mod function;
 pub mod invoke;

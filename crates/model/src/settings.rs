@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::destination::{Target, TargetUse};
 use crate::error::{LambdaError, Violations};
 use crate::function::{AttachedLayer, FunctionSettings, LoggingConfig, VpcConfig};
 use crate::names::{parse_layer_version_arn, Scope};
@@ -338,6 +339,30 @@ impl SettingsInput {
             if layers.len() > MAX_LAYERS {
                 return Err(LambdaError::invalid("Cannot reference more than 5 layers."));
             }
+        }
+        Ok(())
+    }
+
+    /// Checks `DeadLetterConfig.TargetArn` (empty clears it): a target Stratus delivers to
+    /// (see [`crate::destination`]), and not the function `function` itself, whose failed
+    /// events would otherwise come back to it forever.
+    pub fn validate_dead_letter_target(
+        &self,
+        function: &str,
+        scope: &Scope,
+    ) -> Result<(), LambdaError> {
+        let Some(target) = self
+            .dead_letter_config
+            .as_ref()
+            .and_then(|d| d.target_arn.as_deref())
+            .filter(|t| !t.is_empty())
+        else {
+            return Ok(());
+        };
+        if Target::parse(target, TargetUse::DeadLetter, scope)?.is_function(function) {
+            return Err(LambdaError::invalid(
+                "You can't specify the function as a dead-letter target for itself.",
+            ));
         }
         Ok(())
     }

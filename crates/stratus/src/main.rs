@@ -1,5 +1,7 @@
-//! `stratus`: the command line. Parses arguments and hands off; `server` does the wiring.
+//! `stratus`: the command line. Parses arguments and hands off; `server` does the wiring,
+//! `cli` the client subcommands.
 
+mod cli;
 mod config;
 mod credentials;
 mod server;
@@ -18,6 +20,8 @@ struct Cli {
 enum Command {
     /// Run the platform: the Lambda API on one address, state in one data directory.
     Server(config::ServerArgs),
+    /// Inspect and redrive the asynchronous events no destination took.
+    DeadLetters(cli::dead_letters::DeadLettersArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -29,5 +33,6 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Server(args) => server::run(args),
+        Command::DeadLetters(args) => std::process::exit(cli::dead_letters::run(args)),
     }
 }

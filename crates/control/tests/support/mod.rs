@@ -63,6 +63,15 @@ impl Harness {
             .unwrap()
     }
 
+    /// A second store over the same database file, as a restarted server opens it.
+    pub async fn reopen(&self) -> Arc<dyn Store> {
+        Arc::new(
+            SqliteStore::open(&self._dir.path().join("metadata.db"))
+                .await
+                .unwrap(),
+        )
+    }
+
     /// The blob keys on disk, sorted.
     pub fn blob_keys(&self) -> Vec<String> {
         let mut keys = self.blobs.list().unwrap();
