@@ -19,6 +19,7 @@ mod internal;
 mod invoke_configs;
 mod layers;
 mod packages;
+mod provisioned;
 mod publish;
 mod resolve;
 mod tags;
@@ -31,6 +32,7 @@ use stratus_model::Scope;
 use stratus_store::Store;
 
 pub use code_url::CodeUrlSigner;
+pub use provisioned::Provisioning;
 pub use resolve::InvokeTarget;
 pub use stratus_model::LambdaError;
 
@@ -61,6 +63,7 @@ struct Inner {
     blobs: Arc<BlobStore>,
     code_urls: CodeUrlSigner,
     on_change: std::sync::OnceLock<ChangeHook>,
+    provisioning: std::sync::OnceLock<Arc<dyn Provisioning>>,
     /// Bumped by every committed write; cached invoke targets of older generations are stale.
     generation: std::sync::atomic::AtomicU64,
     invoke_cache: resolve::InvokeCache,
@@ -91,6 +94,7 @@ impl Control {
                 blobs,
                 code_urls,
                 on_change: std::sync::OnceLock::new(),
+                provisioning: std::sync::OnceLock::new(),
                 generation: std::sync::atomic::AtomicU64::new(0),
                 invoke_cache: resolve::InvokeCache::default(),
             }),

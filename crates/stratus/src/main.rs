@@ -2,6 +2,7 @@
 
 mod config;
 mod credentials;
+mod provisioning;
 mod server;
 
 use clap::{Parser, Subcommand};

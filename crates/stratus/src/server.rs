@@ -142,6 +142,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
         let engine = engine.clone();
         control.on_change(Arc::new(move |function: &str| engine.retire(function)));
     }
+    crate::provisioning::wire(&control, &engine).await?;
     let invocations = Invocations::new(control.clone(), engine.clone());
     let app = stratus_api::router(AppState {
         control,
