@@ -61,8 +61,17 @@ impl Control {
         }
     }
 
-    fn provisioned_wire(&self, name: &str, label: &str, record: &ProvisionedRecord) -> ProvisionedConfig {
-        let state = self.inner.provisioning.get().and_then(|p| p.state(name, label));
+    fn provisioned_wire(
+        &self,
+        name: &str,
+        label: &str,
+        record: &ProvisionedRecord,
+    ) -> ProvisionedConfig {
+        let state = self
+            .inner
+            .provisioning
+            .get()
+            .and_then(|p| p.state(name, label));
         ProvisionedConfig::new(record, state)
     }
 
@@ -76,7 +85,11 @@ impl Control {
         let r = FunctionRef::parse(function, qualifier, self.scope())?;
         let mut v = Violations::default();
         match req.provisioned_concurrent_executions {
-            None => v.push(&"null", "provisionedConcurrentExecutions", "Member must not be null"),
+            None => v.push(
+                &"null",
+                "provisionedConcurrentExecutions",
+                "Member must not be null",
+            ),
             Some(n) => v.at_least(n, "provisionedConcurrentExecutions", 1),
         }
         let label = qualifier_required(&r)?;
@@ -94,7 +107,8 @@ impl Control {
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
             self.check_provisioned_target(&mut *tx, &r, &label).await?;
-            self.check_provisioned_limits(&mut *tx, &r.name, &label, n).await?;
+            self.check_provisioned_limits(&mut *tx, &r.name, &label, n)
+                .await?;
             tx.put_provisioned_config(&r.name, &label, &record)
                 .await
                 .internal()
@@ -124,14 +138,21 @@ impl Control {
                     .internal()?
                     .ok_or_else(not_found)?;
                 let aliases = tx.aliases(&r.name).await.internal()?;
-                if aliases.iter().any(|a| points_to(a, label) && has_config(&a.name)) {
+                if aliases
+                    .iter()
+                    .any(|a| points_to(a, label) && has_config(&a.name))
+                {
                     return Err(LambdaError::conflict(
                         "Version is pointed by a Provisioned Concurrency alias",
                     ));
                 }
             }
             Some(Qualifier::Alias(a)) => {
-                let alias = tx.alias(&r.name, a).await.internal()?.ok_or_else(not_found)?;
+                let alias = tx
+                    .alias(&r.name, a)
+                    .await
+                    .internal()?
+                    .ok_or_else(not_found)?;
                 let mut versions = vec![alias.function_version.clone()];
                 if let Some(rc) = &alias.routing_config {
                     versions.extend(rc.additional_version_weights.keys().cloned());
@@ -164,7 +185,11 @@ impl Control {
             .into_iter()
             .filter(|(f, q, _)| !(f == name && q == label))
             .collect();
-        let mine: i64 = others.iter().filter(|(f, _, _)| f == name).map(|(_, _, c)| c.requested).sum();
+        let mine: i64 = others
+            .iter()
+            .filter(|(f, _, _)| f == name)
+            .map(|(_, _, c)| c.requested)
+            .sum();
         if let Some(reserved) = row.reserved_concurrency {
             if mine + n > reserved {
                 return Err(LambdaError::invalid(
@@ -176,7 +201,9 @@ impl Control {
         let unreserved_provisioned = self.unreserved_provisioned(tx, &others, None).await?;
         let reserved = tx.reserved_concurrency_total(None).await.internal()?;
         let limits = self.limits();
-        if reserved + unreserved_provisioned + n > limits.concurrent_executions - limits.min_unreserved {
+        if reserved + unreserved_provisioned + n
+            > limits.concurrent_executions - limits.min_unreserved
+        {
             return Err(LambdaError::invalid(format!(
                 "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{}].",
                 limits.min_unreserved
@@ -195,10 +222,17 @@ impl Control {
     ) -> Result<i64> {
         let mut total = 0;
         let mut last: Option<(&str, bool)> = None;
-        for (f, _, c) in configs.iter().filter(|(f, _, _)| Some(f.as_str()) != except) {
+        for (f, _, c) in configs
+            .iter()
+            .filter(|(f, _, _)| Some(f.as_str()) != except)
+        {
             let unreserved = match last {
                 Some((seen, unreserved)) if seen == f => unreserved,
-                _ => tx.function(f).await.internal()?.is_some_and(|r| r.reserved_concurrency.is_none()),
+                _ => tx
+                    .function(f)
+                    .await
+                    .internal()?
+                    .is_some_and(|r| r.reserved_concurrency.is_none()),
             };
             last = Some((f, unreserved));
             if unreserved {
@@ -209,7 +243,11 @@ impl Control {
     }
 
     /// GetProvisionedConcurrencyConfig.
-    pub async fn get_provisioned(&self, function: &str, qualifier: Option<&str>) -> Result<ProvisionedConfig> {
+    pub async fn get_provisioned(
+        &self,
+        function: &str,
+        qualifier: Option<&str>,
+    ) -> Result<ProvisionedConfig> {
         let r = FunctionRef::parse(function, qualifier, self.scope())?;
         let label = qualifier_required(&r)?;
         self.function_row(&r.name).await?;
@@ -234,7 +272,9 @@ impl Control {
         let mut tx = self.store().begin().await.internal()?;
         let out = async {
             self.function_row_tx(&mut *tx, &r.name).await?;
-            tx.delete_provisioned_config(&r.name, &label).await.internal()
+            tx.delete_provisioned_config(&r.name, &label)
+                .await
+                .internal()
         }
         .await;
         if self.finish(tx, out, None).await? {
@@ -264,7 +304,10 @@ impl Control {
             .collect();
         let next_marker = (configs.len() > paging.max_items).then(|| {
             configs.truncate(paging.max_items);
-            configs.last().map(|(_, q, _)| q.clone()).unwrap_or_default()
+            configs
+                .last()
+                .map(|(_, q, _)| q.clone())
+                .unwrap_or_default()
         });
         Ok(ProvisionedConfigPage {
             provisioned_concurrency_configs: configs
@@ -306,7 +349,9 @@ impl Control {
             }
             let mut versions = Vec::new();
             for (v, count) in wanted.into_iter().filter(|(_, c)| *c > 0) {
-                let Ok(version) = Version::try_from(v) else { continue };
+                let Ok(version) = Version::try_from(v) else {
+                    continue;
+                };
                 if let Some(record) = store.version(&f, version).await.internal()? {
                     versions.push((std::sync::Arc::new(record), count));
                 }

@@ -126,7 +126,10 @@ mod tests {
         assert_eq!(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
         assert_eq!(env["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:9001");
         assert_eq!(env["TZ"], ":UTC");
-        assert_eq!(env["AWS_LAMBDA_INITIALIZATION_TYPE"], "provisioned-concurrency");
+        assert_eq!(
+            env["AWS_LAMBDA_INITIALIZATION_TYPE"],
+            "provisioned-concurrency"
+        );
         assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/f");
     }
 }

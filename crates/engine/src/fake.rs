@@ -63,7 +63,12 @@ impl Script {
 
     /// Environments created for `init`.
     pub(crate) fn inits(&self, init: InitType) -> usize {
-        self.inits.lock().unwrap().iter().filter(|i| **i == init).count()
+        self.inits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|i| **i == init)
+            .count()
     }
 }
 

@@ -49,10 +49,10 @@ use stratus_artifacts::BlobStore;
 use stratus_logs::LogStore;
 use stratus_sandbox::HostConfig;
 
+pub use environment::InitType;
 pub use error::EngineError;
 pub use failure::PlatformError;
 pub use invoke::{InvokeRequest, InvokeResponse};
-pub use environment::InitType;
 pub use lifetime::{Lifetime, DEFAULT_MAX_AGE, DEFAULT_MAX_INVOCATIONS};
 pub use provisioned::ProvisionedUsage;
 

@@ -155,8 +155,9 @@ impl<B: Backend> Pool<B> {
     /// Idle environments of a provisioned part.
     pub(crate) fn idle_provisioned(&self, part: &Arc<Part>) -> usize {
         self.idle.lock().map_or(0, |idle| {
-            idle.get(&part.key)
-                .map_or(0, |e| e.provisioned.iter().filter(|e| is_of(e, part)).count())
+            idle.get(&part.key).map_or(0, |e| {
+                e.provisioned.iter().filter(|e| is_of(e, part)).count()
+            })
         })
     }
 

@@ -134,7 +134,10 @@ impl<B: Backend> Inner<B> {
             }) => {
                 part.starting.fetch_sub(1, Ordering::AcqRel);
                 let mut log = lines;
-                log.push(line(format!("{} {init_id} Init failed: {error_type}", now_iso())));
+                log.push(line(format!(
+                    "{} {init_id} Init failed: {error_type}",
+                    now_iso()
+                )));
                 self.logs.append(group, &stream, &log);
                 let detail = serde_json::from_slice::<serde_json::Value>(&body)
                     .ok()

@@ -35,12 +35,22 @@ async fn requests_survive_reopen_and_go_with_what_they_belong_to() {
         for f in ["f", "g"] {
             tx.insert_function(&row(f)).await.unwrap();
         }
-        tx.put_provisioned_config("f", "1", &record(2)).await.unwrap();
-        tx.put_provisioned_config("f", "live", &record(3)).await.unwrap();
-        tx.put_provisioned_config("f", "2", &record(1)).await.unwrap();
-        tx.put_provisioned_config("g", "1", &record(4)).await.unwrap();
+        tx.put_provisioned_config("f", "1", &record(2))
+            .await
+            .unwrap();
+        tx.put_provisioned_config("f", "live", &record(3))
+            .await
+            .unwrap();
+        tx.put_provisioned_config("f", "2", &record(1))
+            .await
+            .unwrap();
+        tx.put_provisioned_config("g", "1", &record(4))
+            .await
+            .unwrap();
         // Replacing keeps one row per qualifier.
-        tx.put_provisioned_config("f", "1", &record(5)).await.unwrap();
+        tx.put_provisioned_config("f", "1", &record(5))
+            .await
+            .unwrap();
         assert_eq!(tx.provisioned_configs(None).await.unwrap().len(), 4);
         tx.commit().await.unwrap();
         store.close().await;
@@ -66,7 +76,9 @@ async fn requests_survive_reopen_and_go_with_what_they_belong_to() {
     tx.delete_alias("f", "live").await.unwrap();
     assert!(tx.delete_provisioned_config("f", "1").await.unwrap());
     assert!(!tx.delete_provisioned_config("f", "1").await.unwrap());
-    tx.put_provisioned_config("f", "1", &record(1)).await.unwrap();
+    tx.put_provisioned_config("f", "1", &record(1))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let left = store.provisioned_configs(None).await.unwrap();
     assert_eq!(

@@ -41,7 +41,11 @@ pub struct ServerArgs {
     #[arg(long, env = "STRATUS_ACCOUNT_CONCURRENCY", default_value_t = 1000)]
     pub account_concurrency: i64,
     /// Concurrency that reservations and provisioned concurrency must leave unreserved.
-    #[arg(long, env = "STRATUS_MIN_UNRESERVED_CONCURRENCY", default_value_t = 100)]
+    #[arg(
+        long,
+        env = "STRATUS_MIN_UNRESERVED_CONCURRENCY",
+        default_value_t = 100
+    )]
     pub min_unreserved_concurrency: i64,
     /// Days function logs are kept (default: forever).
     #[arg(long, env = "STRATUS_LOG_RETENTION_DAYS")]

@@ -43,7 +43,9 @@ pub async fn wire(control: &Control, engine: &Engine) -> anyhow::Result<()> {
         while let Some(function) = changes.recv().await {
             match control_.provisioned_specs(&function).await {
                 Ok(specs) => engine_.set_provisioned(&function, specs),
-                Err(e) => tracing::error!(function, error = %e, "cannot read provisioned concurrency configs"),
+                Err(e) => {
+                    tracing::error!(function, error = %e, "cannot read provisioned concurrency configs")
+                }
             }
         }
     });

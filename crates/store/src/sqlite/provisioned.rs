@@ -8,7 +8,8 @@ use crate::records::{decode, encode, StoredProvisionedConfig};
 use crate::StoreError;
 
 fn record(row: &SqliteRow) -> Result<ProvisionedRecord, StoreError> {
-    decode::<StoredProvisionedConfig>(row.try_get::<&str, _>("record")?).map(ProvisionedRecord::from)
+    decode::<StoredProvisionedConfig>(row.try_get::<&str, _>("record")?)
+        .map(ProvisionedRecord::from)
 }
 
 pub(super) async fn get_config<'e>(
@@ -39,7 +40,13 @@ pub(super) async fn list_configs<'e>(
     .fetch_all(e)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("function_name")?, r.try_get("qualifier")?, record(r)?)))
+        .map(|r| {
+            Ok((
+                r.try_get("function_name")?,
+                r.try_get("qualifier")?,
+                record(r)?,
+            ))
+        })
         .collect()
 }
 
