@@ -20,6 +20,7 @@ mod invoke_configs;
 mod layers;
 mod packages;
 mod provisioned;
+mod provisioned_specs;
 mod publish;
 mod resolve;
 mod tags;
