@@ -251,3 +251,63 @@ def test_terraform_apply_update_plan_destroy(terraform, server):
     with expect_error(404, "ResourceNotFoundException"):
         c.get_layer_version_by_arn(Arn=layer_arn)
     assert name not in function_names(c)
+
+
+PROVISIONED_TF = MAIN_TF.split('variable "memory"')[0] + """
+resource "aws_lambda_function" "fn" {
+  function_name    = "%(name)s"
+  filename         = "${path.module}/fn.zip"
+  source_code_hash = filebase64sha256("${path.module}/fn.zip")
+  role             = "%(role)s"
+  runtime          = "python3.11"
+  handler          = "app.handler"
+  timeout          = 10
+  publish          = true
+}
+
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.fn.function_name
+  function_version = aws_lambda_function.fn.version
+}
+
+resource "aws_lambda_provisioned_concurrency_config" "warm" {
+  function_name                     = aws_lambda_alias.live.function_name
+  qualifier                         = aws_lambda_alias.live.name
+  provisioned_concurrent_executions = %(count)d
+}
+"""
+
+
+def test_terraform_provisioned_concurrency_config(terraform, server):
+    c = make_client(server)
+    name = uniq("tfpc")
+    work = terraform.workdir
+    code = "import os\n\ndef handler(event, context):\n    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n"
+    (work / "fn.zip").write_bytes(make_zip({"app.py": code}))
+
+    def write(count: int) -> None:
+        (work / "main.tf").write_text(PROVISIONED_TF % dict(
+            version=terraform.version, region=REGION, access_key=server.access_key,
+            secret_key=server.secret_key, endpoint=server.endpoint, name=name, role=ROLE, count=count))
+
+    write(1)
+    terraform.run("init", "-no-color", "-input=false")
+    terraform.run("apply", "-auto-approve", "-no-color", "-input=false")
+    cfg = c.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert cfg["Status"] == "READY", cfg  # the provider waits for READY
+    assert cfg["AllocatedProvisionedConcurrentExecutions"] == 1
+    resp = c.invoke(FunctionName=name, Qualifier="live")
+    assert resp["Payload"].read() == b'"provisioned-concurrency"'
+
+    p = terraform.run("plan", "-detailed-exitcode", "-no-color", "-input=false", ok_codes=(0, 1, 2))
+    assert p.returncode == 0, f"terraform plan shows drift or failed (exit {p.returncode}):\n{p.stdout}\n{p.stderr}"
+
+    write(2)
+    terraform.run("apply", "-auto-approve", "-no-color", "-input=false")
+    cfg = c.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert (cfg["Status"], cfg["RequestedProvisionedConcurrentExecutions"]) == ("READY", 2), cfg
+
+    terraform.run("destroy", "-auto-approve", "-no-color", "-input=false")
+    with expect_error(404, "ResourceNotFoundException"):
+        c.get_function(FunctionName=name)

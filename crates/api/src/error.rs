@@ -23,11 +23,27 @@ pub fn error_response(
     case: MessageCase,
     fault: &str,
 ) -> Response {
+    error_response_with_reason(status, code, message, case, fault, None)
+}
+
+/// [`error_response`] with a `Reason` member (TooManyRequestsException).
+fn error_response_with_reason(
+    status: u16,
+    code: &str,
+    message: &str,
+    case: MessageCase,
+    fault: &str,
+    reason: Option<&str>,
+) -> Response {
     let key = match case {
         MessageCase::Upper => "Message",
         MessageCase::Lower => "message",
     };
-    let body = serde_json::json!({ "Type": fault, key: message }).to_string();
+    let mut body = serde_json::json!({ "Type": fault, key: message });
+    if let (Some(reason), Some(map)) = (reason, body.as_object_mut()) {
+        map.insert("Reason".to_owned(), reason.into());
+    }
+    let body = body.to_string();
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = (status, body).into_response();
     let h = res.headers_mut();
@@ -46,12 +62,13 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(code = k.code(), message = %self.0.message, "request rejected");
         }
-        error_response(
+        error_response_with_reason(
             k.status(),
             k.code(),
             &self.0.message,
             k.message_case(),
             k.fault(),
+            self.0.reason,
         )
     }
 }

@@ -14,6 +14,7 @@ mod invoke;
 mod invoke_configs;
 mod layers;
 mod logs;
+mod provisioned;
 mod tags;
 mod versions;
 
@@ -119,7 +120,9 @@ pub fn api() -> Router<AppState> {
         )
         .route(
             "/2019-09-30/functions/{function}/provisioned-concurrency",
-            get(extras::get_provisioned_concurrency),
+            put(provisioned::put)
+                .get(provisioned::get)
+                .delete(provisioned::delete),
         )
         .merge(dead_letter_routes())
 }

@@ -1,6 +1,6 @@
 //! Features this server does not offer yet, answered as Lambda answers for a function that
 //! has none of them (code signing, runtime pinning, recursion control, resource policies,
-//! function URLs, provisioned concurrency). Clients such as the Terraform provider read
+//! function URLs). Clients such as the Terraform provider read
 //! these on every refresh.
 
 use serde_json::{json, Value};
@@ -56,26 +56,5 @@ impl Control {
         FunctionRef::parse_unqualified(function, self.scope())?;
         self.get_configuration(function, None).await?;
         Ok(json!({ "FunctionUrlConfigs": [] }))
-    }
-
-    /// Get/ListProvisionedConcurrencyConfig(s): none.
-    pub async fn provisioned_concurrency(
-        &self,
-        function: &str,
-        qualifier: Option<&str>,
-    ) -> Result<Value> {
-        match qualifier {
-            Some(q) => {
-                self.get_configuration(function, Some(q)).await?;
-                Err(LambdaError::new(
-                    stratus_model::ErrorKind::ProvisionedConcurrencyConfigNotFound,
-                    "No Provisioned Concurrency Config found for this function",
-                ))
-            }
-            None => {
-                self.get_configuration(function, None).await?;
-                Ok(json!({ "ProvisionedConcurrencyConfigs": [] }))
-            }
-        }
     }
 }

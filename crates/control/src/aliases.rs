@@ -151,7 +151,10 @@ impl Control {
             Ok(alias.configuration(self.alias_arn(&function, name)))
         }
         .await;
-        self.finish(tx, out, None).await
+        let updated = self.finish(tx, out, None).await?;
+        // An alias with provisioned concurrency may now route to other versions.
+        self.provisioning_changed(&function);
+        Ok(updated)
     }
 
     /// DeleteAlias (idempotent once the function exists).
@@ -163,7 +166,9 @@ impl Control {
             tx.delete_alias(&function, name).await.internal()
         }
         .await;
-        self.finish(tx, out, None).await
+        self.finish(tx, out, None).await?;
+        self.provisioning_changed(&function);
+        Ok(())
     }
 
     /// ListAliases, optionally only those routing to `version`.

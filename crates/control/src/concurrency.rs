@@ -28,7 +28,22 @@ impl Control {
             let mut row = self.function_row_tx(&mut *tx, &name).await?;
             // Under the write transaction no other writer can change the sum meanwhile.
             let others = tx.reserved_concurrency_total(Some(&name)).await.internal()?;
-            if others + n > limits.concurrent_executions - limits.min_unreserved {
+            let configs = tx.provisioned_configs(None).await.internal()?;
+            let mine: i64 = configs
+                .iter()
+                .filter(|(f, _, _)| *f == name)
+                .map(|(_, _, c)| c.requested)
+                .sum();
+            if n < mine {
+                return Err(LambdaError::invalid(format!(
+                    "ReservedConcurrentExecutions {n} should not be lower than function's total provisioned concurrency [{mine}]."
+                )));
+            }
+            // Provisioned concurrency of functions without a reservation uses the unreserved pool.
+            let pooled = self
+                .unreserved_provisioned(&mut *tx, &configs, Some(&name))
+                .await?;
+            if others + pooled + n > limits.concurrent_executions - limits.min_unreserved {
                 return Err(LambdaError::invalid(format!(
                     "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{}].",
                     limits.min_unreserved

@@ -354,6 +354,7 @@ impl Control {
         self.finish(tx, out, None).await?;
         tracing::info!(function = %r.name, qualifier = ?r.qualifier, "function deleted");
         self.changed(&r.name);
+        self.provisioning_changed(&r.name);
         freed.sort();
         freed.dedup();
         self.discard_blobs(freed).await;

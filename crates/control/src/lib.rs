@@ -21,6 +21,8 @@ mod internal;
 mod invoke_configs;
 mod layers;
 mod packages;
+mod provisioned;
+mod provisioned_specs;
 mod publish;
 mod resolve;
 mod tags;
@@ -34,6 +36,7 @@ use stratus_store::Store;
 
 pub use code_url::CodeUrlSigner;
 pub use dead_letters::RedriveHook;
+pub use provisioned::Provisioning;
 pub use resolve::InvokeTarget;
 pub use stratus_model::LambdaError;
 
@@ -65,6 +68,7 @@ struct Inner {
     code_urls: CodeUrlSigner,
     on_change: std::sync::OnceLock<ChangeHook>,
     on_redrive: std::sync::OnceLock<RedriveHook>,
+    provisioning: std::sync::OnceLock<Arc<dyn Provisioning>>,
     /// Bumped by every committed write; cached invoke targets of older generations are stale.
     generation: std::sync::atomic::AtomicU64,
     invoke_cache: resolve::InvokeCache,
@@ -96,6 +100,7 @@ impl Control {
                 code_urls,
                 on_change: std::sync::OnceLock::new(),
                 on_redrive: std::sync::OnceLock::new(),
+                provisioning: std::sync::OnceLock::new(),
                 generation: std::sync::atomic::AtomicU64::new(0),
                 invoke_cache: resolve::InvokeCache::default(),
             }),

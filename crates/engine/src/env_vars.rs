@@ -20,6 +20,8 @@ pub struct EnvContext<'a> {
     pub log_stream: &'a str,
     /// Variables the runtime needs (PYTHONPATH, NODE_PATH, AWS_EXECUTION_ENV, …).
     pub runtime_env: &'a [(String, String)],
+    /// `on-demand` or `provisioned-concurrency`.
+    pub init_type: &'a str,
 }
 
 const OVERRIDABLE_DEFAULTS: &[(&str, &str)] = &[
@@ -57,7 +59,7 @@ pub fn build(f: &FunctionVersion, ctx: &EnvContext<'_>) -> Vec<(String, String)>
         ("AWS_LAMBDA_FUNCTION_NAME", f.function_name.clone()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", s.memory_size.to_string()),
         ("AWS_LAMBDA_FUNCTION_VERSION", f.version.to_string()),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", ctx.init_type.to_owned()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", s.logging.log_group.clone()),
         ("AWS_LAMBDA_LOG_STREAM_NAME", ctx.log_stream.to_owned()),
         ("AWS_LAMBDA_RUNTIME_API", RUNTIME_API_ADDR.to_owned()),
@@ -112,6 +114,7 @@ mod tests {
                 region: "us-east-1",
                 log_stream: "2026/11/22/[$LATEST]abc",
                 runtime_env: &runtime_env,
+                init_type: "provisioned-concurrency",
             },
         )
         .into_iter()
@@ -123,6 +126,10 @@ mod tests {
         assert_eq!(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
         assert_eq!(env["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:9001");
         assert_eq!(env["TZ"], ":UTC");
+        assert_eq!(
+            env["AWS_LAMBDA_INITIALIZATION_TYPE"],
+            "provisioned-concurrency"
+        );
         assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/f");
     }
 }

@@ -16,6 +16,25 @@ use crate::seams::{Backend, Jail, Runtime};
 /// How long a runtime may take to reach its first `/next`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why an environment is initialised (`AWS_LAMBDA_INITIALIZATION_TYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitType {
+    /// For an invocation that found no idle environment.
+    OnDemand,
+    /// Ahead of invocations, for a provisioned concurrency config.
+    Provisioned,
+}
+
+impl InitType {
+    /// The variable's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InitType::OnDemand => "on-demand",
+            InitType::Provisioned => "provisioned-concurrency",
+        }
+    }
+}
+
 /// What creating an environment produced.
 pub enum Created<B: Backend> {
     /// Ready for invocations.
@@ -54,6 +73,8 @@ pub struct Environment<B: Backend> {
     pub(crate) sandbox: B::Jail,
     pub(crate) api: B::Runtime,
     pub(crate) output: Capture,
+    /// Set on a provisioned environment: counts it in its config while it lives.
+    pub(crate) provisioned: Option<crate::provisioned::Member>,
 }
 
 impl<B: Backend> std::fmt::Debug for Environment<B> {
@@ -86,6 +107,7 @@ impl<B: Backend> Environment<B> {
             sandbox,
             api,
             output,
+            provisioned: None,
         }
     }
 

@@ -38,10 +38,7 @@ impl EngineError {
     /// name host paths and internals).
     pub fn to_lambda(&self) -> LambdaError {
         match self {
-            EngineError::Throttled(reason) => LambdaError::new(
-                ErrorKind::TooManyRequests,
-                format!("Rate Exceeded. Reason: {reason}"),
-            ),
+            EngineError::Throttled(reason) => LambdaError::throttled(reason),
             EngineError::Runtime(r) => LambdaError::new(
                 ErrorKind::InvalidRuntime,
                 format!("The runtime parameter of {r} is not supported by this server"),
@@ -111,10 +108,8 @@ mod tests {
     fn throttles_and_runtimes_keep_lambda_errors() {
         let t = EngineError::Throttled("ConcurrentInvocationLimitExceeded").to_lambda();
         assert_eq!(t.kind, ErrorKind::TooManyRequests);
-        assert_eq!(
-            t.message,
-            "Rate Exceeded. Reason: ConcurrentInvocationLimitExceeded"
-        );
+        assert_eq!(t.message, "Rate Exceeded.");
+        assert_eq!(t.reason, Some("ConcurrentInvocationLimitExceeded"));
         let r = EngineError::Runtime("cobol1".into()).to_lambda();
         assert_eq!(r.kind, ErrorKind::InvalidRuntime);
     }

@@ -19,7 +19,7 @@ use stratus_model::{FunctionVersion, Version};
 use stratus_runtime_api::{Invocation, InvokeError, Outcome};
 use stratus_sandbox::{ExitStatus, HostConfig, SandboxError};
 
-use crate::environment::{Created, Environment};
+use crate::environment::{Created, Environment, InitType};
 use crate::error::EngineError;
 use crate::seams::{Backend, Jail, LogSink, Runtime};
 use crate::{Engine, EngineConfig, InvokeRequest, Lifetime};
@@ -46,6 +46,10 @@ pub(crate) struct Script {
     pub(crate) entered: AtomicUsize,
     /// The thread each environment was killed on (by `kill` or by being dropped).
     pub(crate) kills: Mutex<Vec<ThreadId>>,
+    /// Why each environment was created, in order.
+    pub(crate) inits: Mutex<Vec<InitType>>,
+    /// Runtimes fail to initialise while set.
+    pub(crate) init_fails: std::sync::atomic::AtomicBool,
 }
 
 impl Script {
@@ -55,6 +59,16 @@ impl Script {
 
     pub(crate) fn kills(&self) -> usize {
         self.kills.lock().unwrap().len()
+    }
+
+    /// Environments created for `init`.
+    pub(crate) fn inits(&self, init: InitType) -> usize {
+        self.inits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|i| **i == init)
+            .count()
     }
 }
 
@@ -175,8 +189,20 @@ impl Backend for Fake {
         _request_id: &str,
         id: String,
         stream: String,
+        init: InitType,
     ) -> Result<Created<Self>, EngineError> {
         self.0.cold_starts.fetch_add(1, Ordering::SeqCst);
+        self.0.inits.lock().unwrap().push(init);
+        if self.0.init_fails.load(Ordering::SeqCst) {
+            return Ok(Created::InitFailed {
+                error_type: "Runtime.ImportModuleError".into(),
+                body: crate::error::function_error(
+                    "Runtime.ImportModuleError",
+                    "Unable to import module 'app': boom",
+                ),
+                lines: vec![(0, "Traceback: boom".into())],
+            });
+        }
         let (out_r, out_w) = std::io::pipe().unwrap();
         let (err_r, err_w) = std::io::pipe().unwrap();
         let output = Capture::start(out_r.into(), err_r.into()).unwrap();
@@ -242,6 +268,14 @@ impl Recorded {
 
 /// An engine over the fake backend, with its script and log.
 pub(crate) fn engine(lifetime: Lifetime) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    engine_with(lifetime, Duration::from_secs(3600))
+}
+
+/// [`engine`] with an idle TTL.
+pub(crate) fn engine_with(
+    lifetime: Lifetime,
+    idle_ttl: Duration,
+) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
     let script = Arc::new(Script::default());
     let logs = Arc::new(Recorded::default());
     let config = EngineConfig {
@@ -249,7 +283,7 @@ pub(crate) fn engine(lifetime: Lifetime) -> (Engine<Fake>, Arc<Script>, Arc<Reco
         packages_dir: PathBuf::from("/nonexistent/packages"),
         runtime_dir: PathBuf::from("/nonexistent/runtimes"),
         tmp_images_dir: PathBuf::from("/nonexistent/tmp-images"),
-        idle_ttl: Duration::from_secs(3600),
+        idle_ttl,
         lifetime,
         account_concurrency: 10,
         uid: 993,
@@ -268,9 +302,14 @@ pub(crate) fn engine(lifetime: Lifetime) -> (Engine<Fake>, Arc<Script>, Arc<Reco
 
 /// An invocation of function `name` (reserved concurrency `reserved`).
 pub(crate) fn request(name: &str, request_id: &str, reserved: Option<i64>) -> InvokeRequest {
-    let f = FunctionVersion {
+    invocation_of(version(name, Version::Latest), request_id, reserved)
+}
+
+/// Version `version` of function `name`.
+pub(crate) fn version(name: &str, version: Version) -> Arc<FunctionVersion> {
+    Arc::new(FunctionVersion {
         function_name: name.into(),
-        version: Version::Latest,
+        version,
         settings: stratus_model::settings::default_settings(name),
         code: CodeRef {
             sha256_hex: "0".repeat(64),
@@ -280,9 +319,18 @@ pub(crate) fn request(name: &str, request_id: &str, reserved: Option<i64>) -> In
         },
         last_modified: String::new(),
         revision_id: "r1".into(),
-    };
+    })
+}
+
+/// An invocation of `f`.
+pub(crate) fn invocation_of(
+    f: Arc<FunctionVersion>,
+    request_id: &str,
+    reserved: Option<i64>,
+) -> InvokeRequest {
+    let name = f.function_name.clone();
     InvokeRequest {
-        function: Arc::new(f),
+        function: f,
         invoked_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
         payload: bytes::Bytes::from_static(b"{\"n\":1}"),
         client_context: None,

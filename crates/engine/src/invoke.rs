@@ -9,7 +9,7 @@ use stratus_logs::platform;
 use stratus_model::FunctionVersion;
 use stratus_runtime_api::{Invocation, InvokeError, Outcome};
 
-use crate::environment::{Created, Environment};
+use crate::environment::{Created, Environment, InitType};
 use crate::error::{function_error, EngineError};
 use crate::failure::PlatformError;
 use crate::guard::{InFlight, Landed};
@@ -110,7 +110,7 @@ impl<B: Backend> Engine<B> {
                 match self
                     .inner
                     .backend
-                    .create(f, &req.request_id, id, stream)
+                    .create(f, &req.request_id, id, stream, InitType::OnDemand)
                     .await?
                 {
                     Created::Ready(env) => {
@@ -255,12 +255,17 @@ impl<B: Backend> Engine<B> {
     }
 
     fn stream_name(&self, f: &FunctionVersion, env_id: &str) -> String {
-        format!(
-            "{}/[{}]{env_id}",
-            chrono::Utc::now().format("%Y/%m/%d"),
-            f.version
-        )
+        stream_name(f, env_id)
     }
+}
+
+/// `YYYY/MM/DD/[VERSION]<env id>`, the log stream of a new environment.
+pub(crate) fn stream_name(f: &FunctionVersion, env_id: &str) -> String {
+    format!(
+        "{}/[{}]{env_id}",
+        chrono::Utc::now().format("%Y/%m/%d"),
+        f.version
+    )
 }
 
 /// Hands `req` to the runtime of `env`, raced against the timeout and the runtime's end.

@@ -11,7 +11,9 @@
 //! (sandboxes on this host, the default) in the server, a scripted fake in the unit tests,
 //! so the pool, admission, lifetime and cancellation rules are tested without root. An
 //! invocation whose caller goes away mid-flight is cleaned up by [`guard`]; environments
-//! are retired after a number of invocations or an age ([`lifetime`]).
+//! are retired after a number of invocations or an age ([`lifetime`]). Provisioned
+//! concurrency keeps environments initialised ahead of invocations ([`provisioned`] counts
+//! them, [`provisioner`] makes and retires them).
 
 mod admission;
 mod cold_start;
@@ -25,6 +27,8 @@ mod lifetime;
 mod metrics;
 mod packages;
 mod pool;
+mod provisioned;
+mod provisioner;
 pub mod real;
 pub mod seams;
 mod shells;
@@ -34,6 +38,8 @@ mod tmp_images;
 mod fake;
 #[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod provisioned_tests;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -43,10 +49,12 @@ use stratus_artifacts::BlobStore;
 use stratus_logs::LogStore;
 use stratus_sandbox::HostConfig;
 
+pub use environment::InitType;
 pub use error::EngineError;
 pub use failure::PlatformError;
 pub use invoke::{InvokeRequest, InvokeResponse};
 pub use lifetime::{Lifetime, DEFAULT_MAX_AGE, DEFAULT_MAX_INVOCATIONS};
+pub use provisioned::ProvisionedUsage;
 
 use crate::real::Real;
 use crate::seams::{Backend, Jail, LogSink};
@@ -123,6 +131,7 @@ struct Inner<B: Backend> {
     pool: pool::Pool<B>,
     running: Arc<Mutex<admission::Running>>,
     metrics: metrics::Metrics,
+    provisioned: provisioned::Registry,
 }
 
 impl Engine {
@@ -146,8 +155,10 @@ impl<B: Backend> Engine<B> {
                 pool: pool::Pool::default(),
                 running: Arc::default(),
                 metrics: metrics::Metrics::default(),
+                provisioned: provisioned::Registry::default(),
             }),
         };
+        tokio::spawn(provisioner::run(Arc::downgrade(&engine.inner)));
         let weak = Arc::downgrade(&engine.inner);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(FREEZE_AFTER);
@@ -180,6 +191,10 @@ impl<B: Backend> Engine<B> {
     /// Destroys every idle environment and spare sandbox and waits until they are gone
     /// (shutdown: processes left behind would outlive the server).
     pub async fn shutdown(&self) {
+        self.inner
+            .provisioned
+            .closed
+            .store(true, std::sync::atomic::Ordering::Release);
         let envs = self.inner.pool.remove_where(|_, _| true);
         let inner = Arc::clone(&self.inner);
         let done = tokio::task::spawn_blocking(move || {
@@ -210,8 +225,10 @@ impl<B: Backend> Inner<B> {
     /// their lifetime, and freezes those idle for a moment.
     fn reap(self: Arc<Self>) {
         let (ttl, lifetime) = (self.config.idle_ttl, self.config.lifetime);
+        // Provisioned environments are never idle too long; at the end of their lifetime
+        // they are replaced (their config is told as they go).
         let done = self.pool.remove_where(|e, now| {
-            now.saturating_duration_since(e.idle_since) > ttl
+            (e.provisioned.is_none() && now.saturating_duration_since(e.idle_since) > ttl)
                 || lifetime.spent(e.invocations, e.created, now)
         });
         for (_, env) in done {

@@ -15,7 +15,7 @@ use stratus_runtime_api::RuntimeApi;
 use stratus_runtimes::Launch;
 use stratus_sandbox::{Sandbox, SandboxConfig};
 
-use crate::environment::Created;
+use crate::environment::{Created, InitType};
 use crate::error::{function_error, EngineError};
 use crate::failure::PlatformError;
 use crate::seams::Backend;
@@ -59,6 +59,7 @@ impl Real {
         id: &str,
         stream: &str,
         ready_tmp_mb: Option<u32>,
+        init: InitType,
     ) -> Result<Option<SandboxConfig>, EngineError> {
         let platform = |e| EngineError::platform(&f.function_name, e);
         let s = &f.settings;
@@ -85,6 +86,7 @@ impl Real {
                 region: &self.config.region,
                 log_stream: stream,
                 runtime_env: &runtime_env,
+                init_type: init.as_str(),
             },
         );
         Ok(Some(SandboxConfig {
@@ -137,6 +139,7 @@ impl Backend for Real {
         request_id: &str,
         id: String,
         stream: String,
+        init: InitType,
     ) -> Result<Created<Self>, EngineError> {
         let platform = |e| EngineError::platform(&f.function_name, e);
         let mut shell = Unassigned {
@@ -144,7 +147,7 @@ impl Backend for Real {
             spare: Some(self.shells.take().await.map_err(platform)?),
         };
         let ready_tmp = shell.spare.as_ref().and_then(|s| s.0.tmp_size_mb());
-        let cfg = match self.sandbox_config(f, &id, &stream, ready_tmp).await {
+        let cfg = match self.sandbox_config(f, &id, &stream, ready_tmp, init).await {
             Ok(Some(cfg)) => cfg,
             // `shell` goes back to the spares as it goes out of scope.
             other => return other.map(|_| no_bootstrap(request_id)),

@@ -13,7 +13,7 @@ use stratus_model::FunctionVersion;
 use stratus_runtime_api::{Invocation, InvokeError, Outcome, RuntimeApi};
 use stratus_sandbox::{ExitStatus, Sandbox, SandboxError};
 
-use crate::environment::Created;
+use crate::environment::{Created, InitType};
 use crate::error::EngineError;
 
 /// The sandbox operations the engine uses once an environment exists.
@@ -63,6 +63,7 @@ pub trait Backend: Send + Sync + Sized + 'static {
         request_id: &str,
         id: String,
         stream: String,
+        init: InitType,
     ) -> impl Future<Output = Result<Created<Self>, EngineError>> + Send;
 
     /// Starts preparing ahead (spare sandboxes), once the server is serving.

@@ -281,9 +281,10 @@ async fn engine_refusals_become_lambda_errors() {
             .await,
     );
     assert_eq!(e.kind, ErrorKind::TooManyRequests);
+    assert_eq!(e.message, "Rate Exceeded.");
     assert_eq!(
-        e.message,
-        "Rate Exceeded. Reason: ReservedFunctionConcurrentInvocationLimitExceeded"
+        e.reason,
+        Some("ReservedFunctionConcurrentInvocationLimitExceeded")
     );
     assert_eq!(fx.engine.idle_environments(), 0);
 }

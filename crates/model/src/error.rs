@@ -125,6 +125,8 @@ pub struct LambdaError {
     pub kind: ErrorKind,
     /// The message as the client will read it.
     pub message: String,
+    /// The `Reason` member of a `TooManyRequestsException` (which limit was hit).
+    pub reason: Option<&'static str>,
 }
 
 impl fmt::Display for LambdaError {
@@ -139,6 +141,15 @@ impl LambdaError {
         Self {
             kind,
             message: message.into(),
+            reason: None,
+        }
+    }
+    /// 429 TooManyRequestsException, `Rate Exceeded.` with Lambda's `Reason` (spec B.2).
+    pub fn throttled(reason: &'static str) -> Self {
+        Self {
+            kind: ErrorKind::TooManyRequests,
+            message: "Rate Exceeded.".to_owned(),
+            reason: Some(reason),
         }
     }
     /// 400 InvalidParameterValueException.

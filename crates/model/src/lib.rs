@@ -15,6 +15,7 @@ pub mod invoke;
 pub mod invoke_config;
 pub mod layer;
 pub mod names;
+pub mod provisioned;
 pub mod requests;
 pub mod runtime;
 pub mod settings;

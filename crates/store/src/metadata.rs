@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use stratus_model::alias::AliasRecord;
 use stratus_model::invoke_config::EventInvokeRecord;
 use stratus_model::layer::LayerVersionRecord;
+use stratus_model::provisioned::ProvisionedRecord;
 use stratus_model::{FunctionVersion, Version};
 
 use crate::StoreError;
@@ -98,6 +99,20 @@ pub trait MetadataRead: Send + Sync {
         &self,
         function: &str,
     ) -> Result<Vec<(String, EventInvokeRecord)>, StoreError>;
+
+    /// The provisioned concurrency request of one qualifier.
+    async fn provisioned_config(
+        &self,
+        function: &str,
+        qualifier: &str,
+    ) -> Result<Option<ProvisionedRecord>, StoreError>;
+
+    /// Provisioned concurrency requests as (function, qualifier, record), of `only` or of
+    /// every function, by function then qualifier.
+    async fn provisioned_configs(
+        &self,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, String, ProvisionedRecord)>, StoreError>;
 }
 
 /// The metadata part of a write transaction: reads that see its own writes, and writes.
@@ -197,6 +212,28 @@ pub trait MetadataWrite: Send {
 
     /// Deletes one qualifier's event-invoke settings; true if they existed.
     async fn delete_event_invoke_config(
+        &mut self,
+        function: &str,
+        qualifier: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Provisioned concurrency requests as (function, qualifier, record), of `only` or of
+    /// every function (the account-wide sum is checked against the unreserved minimum).
+    async fn provisioned_configs(
+        &mut self,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, String, ProvisionedRecord)>, StoreError>;
+
+    /// Inserts or replaces one qualifier's provisioned concurrency request.
+    async fn put_provisioned_config(
+        &mut self,
+        function: &str,
+        qualifier: &str,
+        record: &ProvisionedRecord,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes one qualifier's provisioned concurrency request; true if it existed.
+    async fn delete_provisioned_config(
         &mut self,
         function: &str,
         qualifier: &str,

@@ -22,6 +22,7 @@ mod failure;
 mod function;
 mod invoke_config;
 mod layer;
+mod provisioned;
 mod settings;
 
 use serde::de::DeserializeOwned;
@@ -35,6 +36,7 @@ pub use failure::StoredFailure;
 pub use function::StoredFunctionVersion;
 pub use invoke_config::{StoredDestinations, StoredEventInvokeConfig};
 pub use layer::StoredLayerVersion;
+pub use provisioned::StoredProvisionedConfig;
 pub use settings::{StoredLayerRef, StoredLogging, StoredSettings, StoredVpc};
 
 /// The record format this build writes and reads.

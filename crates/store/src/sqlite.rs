@@ -16,6 +16,7 @@ mod functions;
 mod invoke_configs;
 mod layers;
 mod millis;
+mod provisioned;
 mod queue_claim;
 mod queue_events;
 mod queue_read;

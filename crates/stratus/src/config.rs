@@ -37,6 +37,16 @@ pub struct ServerArgs {
     /// Sandboxes kept spawned ahead of cold starts (0 = spawn each on demand).
     #[arg(long, env = "STRATUS_SPARE_SANDBOXES", default_value_t = 2)]
     pub spare_sandboxes: usize,
+    /// Concurrent executions the account may run (Lambda's regional quota).
+    #[arg(long, env = "STRATUS_ACCOUNT_CONCURRENCY", default_value_t = 1000)]
+    pub account_concurrency: i64,
+    /// Concurrency that reservations and provisioned concurrency must leave unreserved.
+    #[arg(
+        long,
+        env = "STRATUS_MIN_UNRESERVED_CONCURRENCY",
+        default_value_t = 100
+    )]
+    pub min_unreserved_concurrency: i64,
     /// Days function logs are kept (default: forever).
     #[arg(long, env = "STRATUS_LOG_RETENTION_DAYS")]
     pub log_retention_days: Option<u32>,
@@ -53,6 +63,15 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
+    /// The limits the control plane enforces and reports.
+    pub fn limits(&self) -> stratus_model::account::Limits {
+        stratus_model::account::Limits {
+            concurrent_executions: self.account_concurrency,
+            min_unreserved: self.min_unreserved_concurrency,
+            ..Default::default()
+        }
+    }
+
     /// Checks values clap cannot.
     pub fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
@@ -68,6 +87,17 @@ impl ServerArgs {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "--region must look like us-east-1, got {}",
             self.region
+        );
+        anyhow::ensure!(
+            self.account_concurrency >= 1,
+            "--account-concurrency must be at least 1, got {}",
+            self.account_concurrency
+        );
+        anyhow::ensure!(
+            (0..=self.account_concurrency).contains(&self.min_unreserved_concurrency),
+            "--min-unreserved-concurrency ({}) must be between 0 and --account-concurrency ({})",
+            self.min_unreserved_concurrency,
+            self.account_concurrency
         );
         self.function_ids()?;
         Ok(())

@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod credentials;
+mod provisioning;
 mod server;
 
 use clap::{Parser, Subcommand};

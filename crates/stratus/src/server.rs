@@ -10,7 +10,6 @@ use rand::Rng;
 use stratus_api::{AppState, Credentials, Invocations};
 use stratus_artifacts::BlobStore;
 use stratus_control::{CodeUrlSigner, Config, Control};
-use stratus_model::account::Limits;
 use stratus_model::Scope;
 use stratus_store::{SqliteStore, Store};
 use tracing_subscriber::EnvFilter;
@@ -73,7 +72,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
                 region: args.region.clone(),
                 account: args.account_id.clone(),
             },
-            limits: Limits::default(),
+            limits: args.limits(),
             runtimes: runtimes.clone(),
         },
         Arc::clone(&store),
@@ -129,7 +128,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
                 max_invocations: args.env_max_invocations,
                 max_age: std::time::Duration::from_secs(args.env_max_age_secs),
             },
-            account_concurrency: Limits::default().concurrent_executions as usize,
+            account_concurrency: usize::try_from(args.account_concurrency).unwrap_or(usize::MAX),
             uid,
             gid,
             host: host.clone(),
@@ -143,6 +142,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
         let engine = engine.clone();
         control.on_change(Arc::new(move |function: &str| engine.retire(function)));
     }
+    crate::provisioning::wire(&control, &engine).await?;
     let invocations = Invocations::new(control.clone(), engine.clone());
     let app = stratus_api::router(AppState {
         control,

@@ -74,16 +74,3 @@ pub async fn list_function_urls(
         &s.control.function_url_configs(&f).await?,
     ))
 }
-
-pub async fn get_provisioned_concurrency(
-    State(s): State<AppState>,
-    Path(f): Path<String>,
-    q: Params,
-) -> Result<Response, ApiError> {
-    Ok(reply(
-        StatusCode::OK,
-        &s.control
-            .provisioned_concurrency(&f, q.get("Qualifier"))
-            .await?,
-    ))
-}

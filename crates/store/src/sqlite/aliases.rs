@@ -67,5 +67,6 @@ pub(super) async fn delete_alias(
         .bind(name)
         .execute(&mut *c)
         .await?;
+    super::provisioned::delete_configs(c, function, Some(name)).await?;
     Ok(())
 }

@@ -239,6 +239,7 @@ pub(super) async fn delete_version(
         .bind(version.to_string())
         .execute(&mut *c)
         .await?;
+    super::provisioned::delete_configs(c, name, Some(&version.to_string())).await?;
     Ok(())
 }
 
@@ -250,6 +251,7 @@ pub(super) async fn delete_function(
         "DELETE FROM function_versions WHERE function_name = ?",
         "DELETE FROM aliases WHERE function_name = ?",
         "DELETE FROM event_invoke_configs WHERE function_name = ?",
+        "DELETE FROM provisioned_concurrency WHERE function_name = ?",
         "DELETE FROM functions WHERE name = ?",
     ] {
         sqlx::query(statement).bind(name).execute(&mut *c).await?;

@@ -6,9 +6,10 @@ use async_trait::async_trait;
 use stratus_model::alias::AliasRecord;
 use stratus_model::invoke_config::EventInvokeRecord;
 use stratus_model::layer::LayerVersionRecord;
+use stratus_model::provisioned::ProvisionedRecord;
 use stratus_model::{FunctionVersion, Version};
 
-use super::{aliases, functions, invoke_configs, layers, SqliteStore};
+use super::{aliases, functions, invoke_configs, layers, provisioned, SqliteStore};
 use crate::{FunctionRow, MetadataRead, StoreError, VersionCursor};
 
 #[async_trait]
@@ -84,5 +85,20 @@ impl MetadataRead for SqliteStore {
         function: &str,
     ) -> Result<Vec<(String, EventInvokeRecord)>, StoreError> {
         invoke_configs::list_configs(&self.read, function).await
+    }
+
+    async fn provisioned_config(
+        &self,
+        function: &str,
+        qualifier: &str,
+    ) -> Result<Option<ProvisionedRecord>, StoreError> {
+        provisioned::get_config(&self.read, function, qualifier).await
+    }
+
+    async fn provisioned_configs(
+        &self,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, String, ProvisionedRecord)>, StoreError> {
+        provisioned::list_configs(&self.read, only).await
     }
 }

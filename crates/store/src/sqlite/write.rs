@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use stratus_model::alias::AliasRecord;
 use stratus_model::invoke_config::EventInvokeRecord;
 use stratus_model::layer::LayerVersionRecord;
+use stratus_model::provisioned::ProvisionedRecord;
 use stratus_model::{FunctionVersion, Version};
 
-use super::{aliases, functions, invoke_configs, layers, SqliteTx};
+use super::{aliases, functions, invoke_configs, layers, provisioned, SqliteTx};
 use crate::{FunctionRow, MetadataWrite, StoreError};
 
 #[async_trait]
@@ -128,5 +129,29 @@ impl MetadataWrite for SqliteTx {
         qualifier: &str,
     ) -> Result<bool, StoreError> {
         invoke_configs::delete_config(&mut self.tx, function, qualifier).await
+    }
+
+    async fn provisioned_configs(
+        &mut self,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, String, ProvisionedRecord)>, StoreError> {
+        provisioned::list_configs(&mut *self.tx, only).await
+    }
+
+    async fn put_provisioned_config(
+        &mut self,
+        function: &str,
+        qualifier: &str,
+        record: &ProvisionedRecord,
+    ) -> Result<(), StoreError> {
+        provisioned::put_config(&mut self.tx, function, qualifier, record).await
+    }
+
+    async fn delete_provisioned_config(
+        &mut self,
+        function: &str,
+        qualifier: &str,
+    ) -> Result<bool, StoreError> {
+        provisioned::delete_configs(&mut self.tx, function, Some(qualifier)).await
     }
 }
