@@ -115,7 +115,11 @@ pub fn before_run(
     }
     if target.reserved_concurrency == Some(0) {
         let message = "the function's reserved concurrency is 0".to_owned();
-        return Some(Ending::new(Condition::ZeroReservedConcurrency, None, message));
+        return Some(Ending::new(
+            Condition::ZeroReservedConcurrency,
+            None,
+            message,
+        ));
     }
     None
 }
@@ -124,7 +128,9 @@ pub fn before_run(
 /// anything else is the platform's failure, retried with back-off.
 pub fn unresolved(e: &LambdaError) -> Step {
     match e.kind {
-        ErrorKind::ResourceNotFound => Step::End(Ending::from_error(Condition::FunctionNotFound, e)),
+        ErrorKind::ResourceNotFound => {
+            Step::End(Ending::from_error(Condition::FunctionNotFound, e))
+        }
         _ => Step::Backoff,
     }
 }
@@ -169,7 +175,9 @@ pub fn after_run(
 /// 2 s, 4 s … at most 5 min.
 pub fn backoff(n: u32) -> Duration {
     let doublings = n.saturating_sub(1).min(20);
-    BACKOFF_START.saturating_mul(1 << doublings).min(BACKOFF_CAP)
+    BACKOFF_START
+        .saturating_mul(1 << doublings)
+        .min(BACKOFF_CAP)
 }
 
 /// The error type and message of a function error body (`errorType`, `errorMessage`), or

@@ -36,7 +36,10 @@ fn function_errors_retry_after_one_then_two_bases_then_end() {
     let t = Target::default();
     let failed = ran(true, br#"{"errorType":"Boom","errorMessage":"no"}"#);
     assert_eq!(after_run(0, &t, &failed, BASE), Step::Retry { after: BASE });
-    assert_eq!(after_run(1, &t, &failed, BASE), Step::Retry { after: BASE * 2 });
+    assert_eq!(
+        after_run(1, &t, &failed, BASE),
+        Step::Retry { after: BASE * 2 }
+    );
     let Step::End(end) = after_run(2, &t, &failed, BASE) else {
         panic!("a third failure ends the event");
     };
@@ -61,7 +64,10 @@ fn maximum_retry_attempts_is_obeyed() {
         maximum_retry_attempts: Some(1),
         ..Target::default()
     };
-    assert_eq!(after_run(0, &one, &failed, BASE), Step::Retry { after: BASE });
+    assert_eq!(
+        after_run(0, &one, &failed, BASE),
+        Step::Retry { after: BASE }
+    );
     assert!(matches!(after_run(1, &one, &failed, BASE), Step::End(_)));
 }
 
@@ -77,9 +83,15 @@ fn success_ends_on_the_success_path() {
 #[test]
 fn throttles_and_platform_failures_back_off_without_a_retry() {
     let t = Target::default();
-    let throttled = Err(LambdaError::new(ErrorKind::TooManyRequests, "Rate Exceeded."));
+    let throttled = Err(LambdaError::new(
+        ErrorKind::TooManyRequests,
+        "Rate Exceeded.",
+    ));
     assert_eq!(after_run(2, &t, &throttled, BASE), Step::Backoff);
-    assert_eq!(after_run(0, &t, &Err(LambdaError::internal()), BASE), Step::Backoff);
+    assert_eq!(
+        after_run(0, &t, &Err(LambdaError::internal()), BASE),
+        Step::Backoff
+    );
     let runtime = Err(LambdaError::new(ErrorKind::InvalidRuntime, "gone"));
     assert_eq!(after_run(0, &t, &runtime, BASE), Step::Backoff);
     let secs: Vec<u64> = (1..=11).map(|n| backoff(n).as_secs()).collect();
@@ -119,7 +131,10 @@ fn an_event_older_than_its_maximum_age_ends_before_it_runs() {
     let cap = Some(Duration::from_secs(5));
     assert!(before_run(&e, &short, at(6), cap).is_some());
     assert_eq!(before_run(&e, &short, at(5), cap), None);
-    assert_eq!(max_event_age(Some(600), Some(Duration::from_secs(7200))).as_secs(), 600);
+    assert_eq!(
+        max_event_age(Some(600), Some(Duration::from_secs(7200))).as_secs(),
+        600
+    );
     assert_eq!(max_event_age(Some(10), None).as_secs(), 60);
 }
 

@@ -18,7 +18,9 @@ pub struct Dispatch {
 
 impl std::fmt::Debug for Dispatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dispatch").field("owner", &self.core.owner).finish()
+        f.debug_struct("Dispatch")
+            .field("owner", &self.core.owner)
+            .finish()
     }
 }
 
@@ -52,7 +54,9 @@ impl Dispatch {
         let horizon = chrono::TimeDelta::from_std(LEASES_LEFT_BEHIND).unwrap_or_default();
         let now = self.core.clock.now();
         let mut tx = self.core.store.begin().await?;
-        let ended = tx.expire_leases(now.checked_add_signed(horizon).unwrap_or(now)).await?;
+        let ended = tx
+            .expire_leases(now.checked_add_signed(horizon).unwrap_or(now))
+            .await?;
         tx.commit().await?;
         Ok(ended)
     }
@@ -60,7 +64,10 @@ impl Dispatch {
     /// Claims what is due (up to the concurrency) and runs it all to its next state;
     /// answers how many events it claimed.
     pub async fn run_due(&self) -> Result<usize, StoreError> {
-        let events = self.core.claim(self.core.settings.concurrency.max(1)).await?;
+        let events = self
+            .core
+            .claim(self.core.settings.concurrency.max(1))
+            .await?;
         let n = events.len();
         let runs: Vec<_> = events
             .into_iter()
@@ -124,7 +131,12 @@ impl Running {
     }
 }
 
-async fn run(core: Arc<Core>, wake: Arc<Notify>, permits: Arc<Semaphore>, mut stopped: watch::Receiver<bool>) {
+async fn run(
+    core: Arc<Core>,
+    wake: Arc<Notify>,
+    permits: Arc<Semaphore>,
+    mut stopped: watch::Receiver<bool>,
+) {
     tracing::info!(owner = %core.owner, concurrency = core.settings.concurrency, "async dispatcher started");
     loop {
         if *stopped.borrow() {

@@ -56,15 +56,21 @@ impl Core {
                     function_arn: arn,
                     ..Target::default()
                 };
-                return self.apply(&event, &target, decide::unresolved(&e), None).await;
+                return self
+                    .apply(&event, &target, decide::unresolved(&e), None)
+                    .await;
             }
         };
         let now = self.clock.now();
         let age = (now - event.received_at).to_std().unwrap_or_default();
         metrics::histogram!("stratus_async_event_age_seconds", "function" => event.function.clone())
             .record(age.as_secs_f64());
-        if let Some(ending) = decide::before_run(&event, &target, now, self.settings.max_event_age_cap) {
-            return self.end(&event, &target, ending, None, event.attempts).await;
+        if let Some(ending) =
+            decide::before_run(&event, &target, now, self.settings.max_event_age_cap)
+        {
+            return self
+                .end(&event, &target, ending, None, event.attempts)
+                .await;
         }
         // The payload goes to the engine without a copy and comes back for the end hook.
         let payload = Bytes::from(std::mem::take(&mut event.payload));
@@ -74,10 +80,17 @@ impl Core {
             .await;
         event.payload = Vec::from(payload);
         let step = decide::after_run(event.attempts, &target, &result, self.settings.retry_base);
-        self.apply(&event, &target, step, result.as_ref().ok()).await;
+        self.apply(&event, &target, step, result.as_ref().ok())
+            .await;
     }
 
-    async fn apply(&self, event: &QueuedEvent, target: &Target, step: Step, ran: Option<&SyncResult>) {
+    async fn apply(
+        &self,
+        event: &QueuedEvent,
+        target: &Target,
+        step: Step,
+        ran: Option<&SyncResult>,
+    ) {
         match step {
             Step::End(ending) => {
                 let invoked = event.attempts + u32::from(ran.is_some());
@@ -117,7 +130,14 @@ impl Core {
 
     /// The end: the hook first, then the event leaves the queue (completed when the hook
     /// took it, dead-lettered when not).
-    async fn end(&self, event: &QueuedEvent, target: &Target, ending: Ending, ran: Option<&SyncResult>, invoked: u32) {
+    async fn end(
+        &self,
+        event: &QueuedEvent,
+        target: &Target,
+        ending: Ending,
+        ran: Option<&SyncResult>,
+        invoked: u32,
+    ) {
         let end = EventEnd {
             event,
             function_arn: &target.function_arn,
@@ -143,7 +163,11 @@ impl Core {
         let failure = match taken {
             Ok(()) => None,
             Err(reason) => {
-                let configured = if success { end.on_success.is_some() } else { end.on_failure.is_some() };
+                let configured = if success {
+                    end.on_success.is_some()
+                } else {
+                    end.on_failure.is_some()
+                };
                 if configured {
                     metrics::counter!("stratus_destination_delivery_failures_total", "function" => function())
                         .increment(1);
@@ -153,16 +177,26 @@ impl Core {
                         .increment(1);
                 }
                 Some(if success {
-                    Failure { condition: ending.condition.as_str().to_owned(), error_type: None, error_message: Some(reason) }
+                    Failure {
+                        condition: ending.condition.as_str().to_owned(),
+                        error_type: None,
+                        error_message: Some(reason),
+                    }
                 } else {
-                    Failure { condition: ending.condition.as_str().to_owned(), error_type: ending.error_type, error_message: ending.error_message }
+                    Failure {
+                        condition: ending.condition.as_str().to_owned(),
+                        error_type: ending.error_type,
+                        error_message: ending.error_message,
+                    }
                 })
             }
         };
         let stored = self.remove(event, failure.as_ref()).await;
         match (&failure, stored) {
-            (_, Err(error)) => tracing::warn!(function = %event.function, request_id = %event.id, %error,
-                "cannot remove an ended async event; it runs again when its lease expires"),
+            (_, Err(error)) => {
+                tracing::warn!(function = %event.function, request_id = %event.id, %error,
+                "cannot remove an ended async event; it runs again when its lease expires")
+            }
             (None, Ok(_)) => tracing::debug!(function = %event.function, request_id = %event.id,
                 condition = ending.condition.as_str(), "async event ended"),
             (Some(f), Ok(_)) => tracing::info!(function = %event.function, request_id = %event.id,
@@ -172,11 +206,18 @@ impl Core {
         self.forget(&event.id);
     }
 
-    async fn remove(&self, event: &QueuedEvent, failure: Option<&Failure>) -> Result<bool, StoreError> {
+    async fn remove(
+        &self,
+        event: &QueuedEvent,
+        failure: Option<&Failure>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.store.begin().await?;
         let held = match failure {
             None => tx.complete(&event.id, &self.owner).await?,
-            Some(f) => tx.dead_letter(&event.id, &self.owner, f, self.clock.now()).await?,
+            Some(f) => {
+                tx.dead_letter(&event.id, &self.owner, f, self.clock.now())
+                    .await?
+            }
         };
         tx.commit().await?;
         Ok(held)
@@ -186,7 +227,10 @@ impl Core {
         let now = self.clock.now();
         let delta = chrono::TimeDelta::from_std(after).unwrap_or(chrono::TimeDelta::MAX);
         let not_before = now.checked_add_signed(delta).unwrap_or(now);
-        let release = Release { not_before, count_attempt };
+        let release = Release {
+            not_before,
+            count_attempt,
+        };
         let result = async {
             let mut tx = self.store.begin().await?;
             tx.release(&event.id, &self.owner, &release).await?;

@@ -44,7 +44,10 @@ impl LiveInvoker {
 #[async_trait]
 impl Invoker for LiveInvoker {
     async fn target(&self, function: &str, qualifier: &str) -> Result<Target, LambdaError> {
-        let resolved = self.control.resolve_invoke(function, Some(qualifier)).await?;
+        let resolved = self
+            .control
+            .resolve_invoke(function, Some(qualifier))
+            .await?;
         let config = self
             .store
             .event_invoke_config(function, qualifier)

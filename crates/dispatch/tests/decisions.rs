@@ -70,7 +70,12 @@ async fn a_failing_event_runs_three_times_a_minute_then_two_apart_then_is_dead_l
     let ends = finish.ends.lock().unwrap().clone();
     assert_eq!(
         ends,
-        [("e1".into(), "RetriesExhausted".into(), 3, Some("RuntimeError".into()))]
+        [(
+            "e1".into(),
+            "RetriesExhausted".into(),
+            3,
+            Some("RuntimeError".into())
+        )]
     );
     clock.advance_ms(3_600_000);
     assert_eq!(d.run_due().await.unwrap(), 0, "nothing runs after the end");
@@ -132,7 +137,11 @@ async fn throttles_and_platform_failures_back_off_and_use_no_retry() {
     let ends = finish.ends.lock().unwrap().clone();
     assert_eq!(ends, [("e1".into(), "Success".into(), 2, None)]);
     let attempts: Vec<u32> = invoker.runs().into_iter().map(|(_, a)| a).collect();
-    assert_eq!(attempts, [1, 1, 1, 1, 2], "throttled tries are not attempts");
+    assert_eq!(
+        attempts,
+        [1, 1, 1, 1, 2],
+        "throttled tries are not attempts"
+    );
 }
 
 #[tokio::test]
@@ -247,7 +256,10 @@ async fn what_a_target_takes_leaves_the_queue_and_a_failed_success_delivery_is_k
     enqueue(&store, "failed", "f", t0()).await;
     enqueue(&store, "succeeded", "ok", t0()).await;
     assert_eq!(d.run_due().await.unwrap(), 2);
-    assert!(store.dead_letter("failed").await.unwrap().is_none(), "taken");
+    assert!(
+        store.dead_letter("failed").await.unwrap().is_none(),
+        "taken"
+    );
     assert!(store.queued_event("failed").await.unwrap().is_none());
     let kept = store.dead_letter("succeeded").await.unwrap().unwrap();
     assert_eq!(kept.failure.condition, "Success");
@@ -307,7 +319,11 @@ async fn a_claim_takes_no_more_than_can_run_and_a_throttled_backlog_blocks_no_on
     let ids: Vec<String> = invoker.runs().into_iter().map(|(id, _)| id).collect();
     assert!(ids.contains(&"other-0".to_owned()), "{ids:?}");
     assert_eq!(store.queue_depth("other").await.unwrap(), 0);
-    assert_eq!(store.queue_depth("busy").await.unwrap(), 20, "throttled, kept");
+    assert_eq!(
+        store.queue_depth("busy").await.unwrap(),
+        20,
+        "throttled, kept"
+    );
 }
 
 #[tokio::test]
@@ -334,7 +350,10 @@ async fn the_loop_runs_an_event_when_woken_and_stops_on_shutdown() {
     wake.notify_one();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while store.queue_depth("f").await.unwrap() > 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the event did not run");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the event did not run"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(invoker.runs().len(), 1);

@@ -15,14 +15,14 @@ use stratus_artifacts::BlobStore;
 use stratus_control::{CodeUrlSigner, Config, Control};
 use stratus_engine::{Engine, EngineConfig};
 use stratus_invocation::{
-    AsyncQueue, InvocationOutcome, InvocationRequest, InvocationSource, InvocationType, Invocations,
-    LambdaError, LogType,
+    AsyncQueue, InvocationOutcome, InvocationRequest, InvocationSource, InvocationType,
+    Invocations, LambdaError, LogType,
 };
 use stratus_model::account::Limits;
 use stratus_model::requests::{Concurrency, CreateFunctionRequest, PublishVersionRequest};
 use stratus_model::{ErrorKind, Scope};
 use stratus_store::queue::GroupCommit;
-use stratus_store::{QueueRead, SqliteStore, Store};
+use stratus_store::{SqliteStore, Store};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -175,7 +175,10 @@ async fn an_event_is_acknowledged_once_it_is_in_the_queue() {
         ..request("f", InvocationType::Event)
     };
     let outcome = fx.service.invoke(event).await.unwrap();
-    assert!(matches!(outcome, InvocationOutcome::Accepted), "{outcome:?}");
+    assert!(
+        matches!(outcome, InvocationOutcome::Accepted),
+        "{outcome:?}"
+    );
     // The wake-up was given: a waiter returns at once.
     tokio::time::timeout(std::time::Duration::from_secs(5), fx.enqueued.notified())
         .await
@@ -220,7 +223,11 @@ async fn an_event_keeps_the_qualifier_it_was_invoked_with() {
     let cases = [
         ("f", Some("1"), "1"),
         ("f:$LATEST", None, "$LATEST"),
-        ("arn:aws:lambda:us-east-1:123456789012:function:f:1", None, "1"),
+        (
+            "arn:aws:lambda:us-east-1:123456789012:function:f:1",
+            None,
+            "1",
+        ),
     ];
     for (i, (function, qualifier, expected)) in cases.into_iter().enumerate() {
         let id = format!("00000000-0000-0000-0000-00000000001{i}");
@@ -233,7 +240,10 @@ async fn an_event_keeps_the_qualifier_it_was_invoked_with() {
             .await
             .unwrap();
         let queued = fx.store.queued_event(&id).await.unwrap().unwrap();
-        assert_eq!((queued.function.as_str(), queued.qualifier.as_str()), ("f", expected));
+        assert_eq!(
+            (queued.function.as_str(), queued.qualifier.as_str()),
+            ("f", expected)
+        );
     }
 }
 
@@ -268,7 +278,11 @@ async fn an_event_over_1_mb_or_not_json_is_refused_and_not_queued() {
 async fn a_store_failure_is_a_500_that_names_no_path() {
     let fx = fixture().await;
     // Resolved once (and so cached) while the store is open: the failure is the commit's.
-    dry_run_version(fx.service.invoke(request("f", InvocationType::DryRun)).await);
+    dry_run_version(
+        fx.service
+            .invoke(request("f", InvocationType::DryRun))
+            .await,
+    );
     fx.store.close().await;
     let e = refused(fx.service.invoke(request("f", InvocationType::Event)).await);
     assert_eq!(e.kind, ErrorKind::Service);

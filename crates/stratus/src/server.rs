@@ -202,8 +202,9 @@ async fn start_async(
     use stratus_dispatch::{Dispatch, DispatchSettings, LiveInvoker, NoTargets, SystemClock};
     let wake = Arc::new(tokio::sync::Notify::new());
     let (commit, _committer) = stratus_store::queue::GroupCommit::start(Arc::clone(store), 1024);
-    let invocations = Invocations::new(control.clone(), engine.clone())
-        .with_queue(stratus_invocation::AsyncQueue::new(commit, Arc::clone(&wake)));
+    let invocations = Invocations::new(control.clone(), engine.clone()).with_queue(
+        stratus_invocation::AsyncQueue::new(commit, Arc::clone(&wake)),
+    );
     let invoker = LiveInvoker::new(control.clone(), invocations.clone(), Arc::clone(store));
     let dispatch = Dispatch::new(
         Arc::clone(store),
@@ -213,7 +214,9 @@ async fn start_async(
         DispatchSettings {
             concurrency: args.async_concurrency,
             retry_base: std::time::Duration::from_secs(args.async_retry_base_secs),
-            max_event_age_cap: args.async_max_event_age_secs.map(std::time::Duration::from_secs),
+            max_event_age_cap: args
+                .async_max_event_age_secs
+                .map(std::time::Duration::from_secs),
             ..DispatchSettings::default()
         },
     );
@@ -222,7 +225,10 @@ async fn start_async(
         .await
         .map_err(|e| anyhow::anyhow!("ending the leases of an earlier run: {e}"))?;
     if recovered > 0 {
-        tracing::info!(events = recovered, "async events left running by an earlier run are runnable again");
+        tracing::info!(
+            events = recovered,
+            "async events left running by an earlier run are runnable again"
+        );
     }
     Ok((invocations, dispatch.spawn(wake)))
 }

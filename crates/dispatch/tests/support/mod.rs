@@ -157,7 +157,10 @@ impl Finish for Recorder {
             end.approximate_invoke_count,
             end.error_type.map(str::to_owned),
         ));
-        assert!(!end.event.payload.is_empty(), "the end hook sees the payload");
+        assert!(
+            !end.event.payload.is_empty(),
+            "the end hook sees the payload"
+        );
         match (end.is_success(), self.take_failures, self.refuse_successes) {
             (true, _, false) | (false, true, _) => Ok(()),
             (true, _, true) => Err("webhook answered 500".into()),
