@@ -166,7 +166,12 @@ async fn run(
         tokio::select! {
             () = wake.notified() => {}
             () = tokio::time::sleep(core.settings.poll_interval) => {}
-            _ = stopped.changed() => {}
+            changed = stopped.changed() => {
+                // The handle is gone without a shutdown: stop too.
+                if changed.is_err() {
+                    return;
+                }
+            }
         }
     }
 }
