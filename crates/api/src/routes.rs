@@ -48,6 +48,14 @@ pub fn api() -> Router<AppState> {
         )
         .route(&format!("{F}/code"), put(functions::update_code))
         .route(&format!("{F}/invocations"), post(invoke::invoke))
+        .route(
+            "/2014-11-13/functions/{function}/invoke-async",
+            post(invoke::invoke_async),
+        )
+        .route(
+            "/2014-11-13/functions/{function}/invoke-async/",
+            post(invoke::invoke_async),
+        )
         .route("/", post(logs::dispatch))
         .route(
             &format!("{F}/versions"),

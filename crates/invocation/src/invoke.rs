@@ -1,29 +1,36 @@
 //! The rules of one invocation: check, resolve, dispatch by type.
 
 use stratus_engine::InvokeRequest;
-use stratus_model::invoke::{check_payload, decode_client_context, InvocationType};
+use stratus_model::invoke::{
+    check_event_payload, check_payload, decode_client_context, InvocationType,
+};
 use stratus_model::LambdaError;
 
+use crate::queue::invoked_qualifier;
 use crate::{
     FunctionError, InvocationOutcome, InvocationRequest, Invocations, LogType, SyncResult,
 };
 
-/// Answer to Event invocations until the async dispatcher exists.
-const EVENT_UNAVAILABLE: &str = "Asynchronous invocation (InvocationType Event) is not available on this server yet; use RequestResponse.";
+/// Answer to Event invocations on a service built without a queue.
+const EVENT_UNAVAILABLE: &str = "Asynchronous invocation (InvocationType Event) is not available on this server; use RequestResponse.";
 
 impl Invocations {
-    /// Runs, dry-runs or (one day) queues one invocation.
+    /// Runs, dry-runs or queues one invocation.
     ///
-    /// The checks come in this order: payload (size, then JSON), client context, the
-    /// function and qualifier (404 when either is unknown), then the invocation type. A dry
-    /// run stops there, before the engine's admission.
+    /// The checks come in this order: payload (size, then JSON; 1 MB for Event, 6 MB
+    /// otherwise), client context, the function and qualifier (404 when either is unknown),
+    /// then the invocation type. A dry run stops there, before the engine's admission. An
+    /// Event is accepted only once the transaction holding it has committed.
     pub async fn invoke(
         &self,
         req: InvocationRequest<'_>,
     ) -> Result<InvocationOutcome, LambdaError> {
         tracing::debug!(source = req.source.as_str(), function = req.function,
             qualifier = req.qualifier, invocation_type = ?req.invocation_type, "invocation");
-        let payload = check_payload(req.payload)?;
+        let payload = match req.invocation_type {
+            InvocationType::Event => check_event_payload(req.payload)?,
+            _ => check_payload(req.payload)?,
+        };
         let client_context = req
             .client_context
             .filter(|c| !c.is_empty())
@@ -40,7 +47,21 @@ impl Invocations {
                     executed_version: target.version.version.to_string(),
                 })
             }
-            InvocationType::Event => return Err(LambdaError::invalid(EVENT_UNAVAILABLE)),
+            InvocationType::Event => {
+                let queue = self
+                    .queue
+                    .as_ref()
+                    .ok_or_else(|| LambdaError::invalid(EVENT_UNAVAILABLE))?;
+                queue
+                    .accept(
+                        req.request_id,
+                        &target.version.function_name,
+                        invoked_qualifier(&target.invoked_arn),
+                        payload,
+                    )
+                    .await?;
+                return Ok(InvocationOutcome::Accepted);
+            }
         }
         let out = self
             .engine

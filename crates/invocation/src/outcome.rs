@@ -13,8 +13,7 @@ pub enum InvocationOutcome {
         /// The version that would run.
         executed_version: String,
     },
-    /// Event: the event is queued (durably) and will run later. Not produced yet: until the
-    /// async dispatcher exists, Event invocations are refused.
+    /// Event: the event is committed to the queue and will run later.
     Accepted,
 }
 

@@ -53,13 +53,18 @@ impl LogType {
     }
 }
 
-/// Who produced an invocation. Only the direct API exists today; the async dispatcher,
-/// function URLs, schedules and queue pollers become variants when they are built, each
-/// calling [`crate::Invocations::invoke`] like the API does.
+/// Who produced an invocation. Function URLs, schedules and queue pollers become variants
+/// when they are built, each calling [`crate::Invocations::invoke`] like the API does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvocationSource {
     /// `Invoke` (and the legacy `InvokeAsync`) on the Lambda API.
     Api,
+    /// The asynchronous dispatcher running a queued event (as a RequestResponse
+    /// invocation, so it takes the same admission and logging path as a synchronous one).
+    Async {
+        /// Which run of the event this is, from 1 (throttled tries are not counted).
+        attempt: u32,
+    },
 }
 
 impl InvocationSource {
@@ -67,6 +72,7 @@ impl InvocationSource {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Api => "api",
+            Self::Async { .. } => "async",
         }
     }
 }

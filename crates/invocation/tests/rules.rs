@@ -1,5 +1,5 @@
 //! The invocation service's rules that need no sandbox: payload and client context checks,
-//! resolution, dry runs, the Event answer, and engine refusals turned into Lambda errors.
+//! resolution, dry runs, Event invocations committed to the queue, and engine refusals turned into Lambda errors.
 //!
 //! The service runs over a real control plane (SQLite in a temp dir) and a real engine that
 //! keeps no spare sandboxes; none of these paths creates an environment.
@@ -15,19 +15,22 @@ use stratus_artifacts::BlobStore;
 use stratus_control::{CodeUrlSigner, Config, Control};
 use stratus_engine::{Engine, EngineConfig};
 use stratus_invocation::{
-    InvocationOutcome, InvocationRequest, InvocationSource, InvocationType, Invocations,
-    LambdaError, LogType,
+    AsyncQueue, InvocationOutcome, InvocationRequest, InvocationSource, InvocationType,
+    Invocations, LambdaError, LogType,
 };
 use stratus_model::account::Limits;
 use stratus_model::requests::{Concurrency, CreateFunctionRequest, PublishVersionRequest};
 use stratus_model::{ErrorKind, Scope};
+use stratus_store::queue::GroupCommit;
 use stratus_store::{SqliteStore, Store};
 
 struct Fixture {
     _dir: tempfile::TempDir,
     control: Control,
     engine: Engine,
+    store: Arc<dyn Store>,
     service: Invocations,
+    enqueued: Arc<tokio::sync::Notify>,
 }
 
 /// A zip holding an executable `bootstrap`.
@@ -58,7 +61,7 @@ async fn fixture() -> Fixture {
             limits: Limits::default(),
             runtimes: vec!["provided.al2023".into()],
         },
-        store,
+        Arc::clone(&store),
         Arc::clone(&blobs),
         CodeUrlSigner::new([7; 32]),
     );
@@ -90,12 +93,17 @@ async fn fixture() -> Fixture {
     }))
     .unwrap();
     control.create_function(create).await.unwrap();
-    let service = Invocations::new(control.clone(), engine.clone());
+    let enqueued = Arc::new(tokio::sync::Notify::new());
+    let (commit, _task) = GroupCommit::start(Arc::clone(&store), 64);
+    let service = Invocations::new(control.clone(), engine.clone())
+        .with_queue(AsyncQueue::new(commit, Arc::clone(&enqueued)));
     Fixture {
         _dir: dir,
         control,
         engine,
+        store,
         service,
+        enqueued,
     }
 }
 
@@ -160,20 +168,132 @@ async fn dry_run_names_the_version_that_would_run_and_runs_nothing() {
 }
 
 #[tokio::test]
-async fn event_is_refused_until_the_dispatcher_exists() {
+async fn an_event_is_acknowledged_once_it_is_in_the_queue() {
     let fx = fixture().await;
-    let e = refused(fx.service.invoke(request("f", InvocationType::Event)).await);
-    assert_eq!(e.kind, ErrorKind::InvalidParameterValue);
-    assert_eq!(
-        e.message,
-        "Asynchronous invocation (InvocationType Event) is not available on this server yet; use RequestResponse."
-    );
-    // The legacy InvokeAsync shape (Event, raw body, nothing else) gets the same answer.
-    let legacy = InvocationRequest {
+    let event = InvocationRequest {
         payload: Bytes::from_static(b"{\"k\":1}"),
         ..request("f", InvocationType::Event)
     };
-    let e = refused(fx.service.invoke(legacy).await);
+    let outcome = fx.service.invoke(event).await.unwrap();
+    assert!(
+        matches!(outcome, InvocationOutcome::Accepted),
+        "{outcome:?}"
+    );
+    // The wake-up was given: a waiter returns at once.
+    tokio::time::timeout(std::time::Duration::from_secs(5), fx.enqueued.notified())
+        .await
+        .unwrap();
+    let queued = fx
+        .store
+        .queued_event("00000000-0000-0000-0000-000000000001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(queued.function, "f");
+    assert_eq!(queued.qualifier, "$LATEST");
+    assert_eq!(queued.payload, b"{\"k\":1}");
+    assert_eq!(queued.attempts, 0);
+    assert!(queued.lease.is_none());
+    assert!((chrono::Utc::now() - queued.received_at).num_seconds() < 60);
+    // An empty body is the empty JSON object, as for a synchronous invoke; no engine ran.
+    fx.service
+        .invoke(InvocationRequest {
+            request_id: "00000000-0000-0000-0000-000000000002".into(),
+            ..request("f", InvocationType::Event)
+        })
+        .await
+        .unwrap();
+    let empty = fx
+        .store
+        .queued_event("00000000-0000-0000-0000-000000000002")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(empty.payload, b"{}");
+    assert_eq!(fx.engine.idle_environments(), 0);
+}
+
+#[tokio::test]
+async fn an_event_keeps_the_qualifier_it_was_invoked_with() {
+    let fx = fixture().await;
+    fx.control
+        .publish_version("f", PublishVersionRequest::default())
+        .await
+        .unwrap();
+    let cases = [
+        ("f", Some("1"), "1"),
+        ("f:$LATEST", None, "$LATEST"),
+        (
+            "arn:aws:lambda:us-east-1:123456789012:function:f:1",
+            None,
+            "1",
+        ),
+    ];
+    for (i, (function, qualifier, expected)) in cases.into_iter().enumerate() {
+        let id = format!("00000000-0000-0000-0000-00000000001{i}");
+        fx.service
+            .invoke(InvocationRequest {
+                qualifier,
+                request_id: id.clone(),
+                ..request(function, InvocationType::Event)
+            })
+            .await
+            .unwrap();
+        let queued = fx.store.queued_event(&id).await.unwrap().unwrap();
+        assert_eq!(
+            (queued.function.as_str(), queued.qualifier.as_str()),
+            ("f", expected)
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_event_over_1_mb_or_not_json_is_refused_and_not_queued() {
+    let fx = fixture().await;
+    let big = InvocationRequest {
+        payload: Bytes::from(vec![b' '; 1_048_577]),
+        ..request("f", InvocationType::Event)
+    };
+    let e = refused(fx.service.invoke(big).await);
+    assert_eq!(e.kind, ErrorKind::RequestTooLarge);
+    assert!(e.message.contains("1048576 bytes"), "{}", e.message);
+    let bad = InvocationRequest {
+        payload: Bytes::from_static(b"{nope"),
+        ..request("f", InvocationType::Event)
+    };
+    assert_eq!(
+        refused(fx.service.invoke(bad).await).kind,
+        ErrorKind::InvalidRequestContent
+    );
+    // 1 MB exactly is accepted (a synchronous invoke may be larger still).
+    let at_limit = InvocationRequest {
+        payload: Bytes::from(vec![b' '; 1_048_576]),
+        ..request("f", InvocationType::Event)
+    };
+    fx.service.invoke(at_limit).await.unwrap();
+    assert_eq!(fx.store.queue_depth("f").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_store_failure_is_a_500_that_names_no_path() {
+    let fx = fixture().await;
+    // Resolved once (and so cached) while the store is open: the failure is the commit's.
+    dry_run_version(
+        fx.service
+            .invoke(request("f", InvocationType::DryRun))
+            .await,
+    );
+    fx.store.close().await;
+    let e = refused(fx.service.invoke(request("f", InvocationType::Event)).await);
+    assert_eq!(e.kind, ErrorKind::Service);
+    assert!(!e.message.contains('/'), "{}", e.message);
+}
+
+#[tokio::test]
+async fn without_a_queue_an_event_is_refused() {
+    let fx = fixture().await;
+    let service = Invocations::new(fx.control.clone(), fx.engine.clone());
+    let e = refused(service.invoke(request("f", InvocationType::Event)).await);
     assert_eq!(e.kind, ErrorKind::InvalidParameterValue);
 }
 

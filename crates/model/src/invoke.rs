@@ -6,6 +6,8 @@ use crate::error::{ErrorKind, LambdaError};
 
 /// Largest synchronous request payload.
 pub const MAX_SYNC_PAYLOAD: usize = 6_291_456;
+/// Largest asynchronous (Event) request payload.
+pub const MAX_ASYNC_PAYLOAD: usize = 1_048_576;
 /// Largest encoded client context.
 pub const MAX_CLIENT_CONTEXT: usize = 3_583;
 
@@ -43,10 +45,19 @@ impl InvocationType {
 /// Checks a synchronous payload: size, then JSON. Returns the payload to deliver (an empty
 /// body becomes `{}`).
 pub fn check_payload(body: bytes::Bytes) -> Result<bytes::Bytes, LambdaError> {
-    if body.len() > MAX_SYNC_PAYLOAD {
+    check_payload_within(body, MAX_SYNC_PAYLOAD)
+}
+
+/// Checks an asynchronous (Event) payload as [`check_payload`] does, within 1 MB.
+pub fn check_event_payload(body: bytes::Bytes) -> Result<bytes::Bytes, LambdaError> {
+    check_payload_within(body, MAX_ASYNC_PAYLOAD)
+}
+
+fn check_payload_within(body: bytes::Bytes, limit: usize) -> Result<bytes::Bytes, LambdaError> {
+    if body.len() > limit {
         return Err(LambdaError::new(
             ErrorKind::RequestTooLarge,
-            format!("Request must be smaller than {MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation"),
+            format!("Request must be smaller than {limit} bytes for the InvokeFunction operation"),
         ));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -101,6 +112,12 @@ mod tests {
             check_payload(big).unwrap_err().kind,
             ErrorKind::RequestTooLarge
         );
+        let event = bytes::Bytes::from(vec![b' '; MAX_ASYNC_PAYLOAD + 1]);
+        let e = check_event_payload(event).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::RequestTooLarge);
+        assert!(e.message.contains("1048576 bytes"), "{}", e.message);
+        let at_limit = bytes::Bytes::from(vec![b' '; MAX_ASYNC_PAYLOAD]);
+        assert!(check_event_payload(at_limit).is_ok());
     }
 
     #[test]

@@ -54,6 +54,17 @@ pub struct ServerArgs {
     /// from disk.
     #[arg(long, env = "STRATUS_LOG_MEMORY_MB", default_value_t = stratus_logs::store::DEFAULT_MEMORY_CAP_BYTES / (1024 * 1024))]
     pub log_memory_mb: usize,
+    /// Asynchronous events run at once, at most (the dispatcher claims no more than this).
+    #[arg(long, env = "STRATUS_ASYNC_CONCURRENCY", default_value_t = 1000)]
+    pub async_concurrency: usize,
+    /// Seconds before the first retry of an asynchronous event after a function error; the
+    /// second retry waits twice this. Lambda waits about a minute; tests shorten it.
+    #[arg(long, env = "STRATUS_ASYNC_RETRY_BASE_SECS", default_value_t = 60)]
+    pub async_retry_base_secs: u64,
+    /// Test setting: caps every asynchronous event's maximum age at this many seconds,
+    /// below the 60 s that MaximumEventAgeInSeconds allows, so expiry is testable quickly.
+    #[arg(long, env = "STRATUS_ASYNC_MAX_EVENT_AGE_SECS")]
+    pub async_max_event_age_secs: Option<u64>,
     /// Unprivileged uid:gid functions run as.
     #[arg(long, env = "STRATUS_FUNCTION_USER", default_value = "993:993")]
     pub function_user: String,
@@ -100,6 +111,10 @@ impl ServerArgs {
             self.account_concurrency
         );
         self.function_ids()?;
+        anyhow::ensure!(
+            self.async_concurrency > 0,
+            "--async-concurrency must be at least 1"
+        );
         Ok(())
     }
 

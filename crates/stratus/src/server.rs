@@ -143,7 +143,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
         control.on_change(Arc::new(move |function: &str| engine.retire(function)));
     }
     crate::provisioning::wire(&control, &engine).await?;
-    let invocations = Invocations::new(control.clone(), engine.clone());
+    let (invocations, dispatcher) = start_async(&args, &store, &control, &engine).await?;
     let app = stratus_api::router(AppState {
         control,
         credentials: Arc::new(keys),
@@ -181,9 +181,56 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
+    dispatcher.shutdown(DISPATCH_DRAIN_LIMIT).await;
     engine.shutdown().await;
     store.close().await;
     Ok(host)
+}
+
+/// How long shutdown waits for asynchronous events still running; those left keep their
+/// leases, which the next start ends (they run again).
+const DISPATCH_DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Asynchronous invoke: the group commit that Event invocations are accepted through, and
+/// the dispatcher that runs them (leases left by an earlier run ended first).
+async fn start_async(
+    args: &ServerArgs,
+    store: &Arc<dyn Store>,
+    control: &Control,
+    engine: &stratus_engine::Engine,
+) -> anyhow::Result<(Invocations, stratus_dispatch::Running)> {
+    use stratus_dispatch::{Dispatch, DispatchSettings, LiveInvoker, NoTargets, SystemClock};
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let (commit, _committer) = stratus_store::queue::GroupCommit::start(Arc::clone(store), 1024);
+    let invocations = Invocations::new(control.clone(), engine.clone()).with_queue(
+        stratus_invocation::AsyncQueue::new(commit, Arc::clone(&wake)),
+    );
+    let invoker = LiveInvoker::new(control.clone(), invocations.clone(), Arc::clone(store));
+    let dispatch = Dispatch::new(
+        Arc::clone(store),
+        Arc::new(invoker),
+        Arc::new(NoTargets),
+        Arc::new(SystemClock),
+        DispatchSettings {
+            concurrency: args.async_concurrency,
+            retry_base: std::time::Duration::from_secs(args.async_retry_base_secs),
+            max_event_age_cap: args
+                .async_max_event_age_secs
+                .map(std::time::Duration::from_secs),
+            ..DispatchSettings::default()
+        },
+    );
+    let recovered = dispatch
+        .recover_leases()
+        .await
+        .map_err(|e| anyhow::anyhow!("ending the leases of an earlier run: {e}"))?;
+    if recovered > 0 {
+        tracing::info!(
+            events = recovered,
+            "async events left running by an earlier run are runnable again"
+        );
+    }
+    Ok((invocations, dispatch.spawn(wake)))
 }
 
 /// A stable short id for a data dir (its canonical path hashed).

@@ -1,4 +1,5 @@
-//! Invoke: `POST /2015-03-31/functions/{F}/invocations`. Translates the request into an
+//! Invoke: `POST /2015-03-31/functions/{F}/invocations`, and the legacy InvokeAsync:
+//! `POST /2014-11-13/functions/{F}/invoke-async/`. Translates the request into an
 //! [`InvocationRequest`] and the [`InvocationOutcome`] into the response; the rules are the
 //! invocation service's.
 
@@ -40,6 +41,32 @@ pub async fn invoke(
         })
         .await?;
     Ok(render(outcome))
+}
+
+/// InvokeAsync: the raw body as an Event invocation of the unqualified function; 202
+/// `{"Status":202}` once it is queued.
+pub async fn invoke_async(
+    State(invocations): State<Invocations>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Path(function): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    invocations
+        .invoke(InvocationRequest {
+            function: &function,
+            qualifier: None,
+            invocation_type: InvocationType::Event,
+            payload: body,
+            client_context: None,
+            log_type: LogType::None,
+            request_id,
+            source: InvocationSource::Api,
+        })
+        .await?;
+    let mut res = (StatusCode::ACCEPTED, r#"{"Status":202}"#).into_response();
+    res.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    Ok(res)
 }
 
 /// The response for an outcome: 200 with the result, 204 for a dry run, 202 for a queued
