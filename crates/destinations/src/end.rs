@@ -13,6 +13,9 @@ pub enum Condition {
     EventAgeExceeded,
     /// The function has reserved concurrency 0: it is disabled, the event never ran.
     ZeroReservedConcurrency,
+    /// The function, or the qualifier the event was invoked with, is gone (a Stratus
+    /// condition: Lambda drops such events).
+    FunctionNotFound,
 }
 
 impl Condition {
@@ -23,6 +26,7 @@ impl Condition {
             Condition::RetriesExhausted => "RetriesExhausted",
             Condition::EventAgeExceeded => "EventAgeExceeded",
             Condition::ZeroReservedConcurrency => "ZeroReservedConcurrency",
+            Condition::FunctionNotFound => "FunctionNotFound",
         }
     }
 

@@ -8,6 +8,8 @@ use stratus_invocation::SyncResult;
 use stratus_model::{ErrorKind, LambdaError};
 use stratus_store::queue::QueuedEvent;
 
+pub use stratus_destinations::Condition;
+
 use crate::Target;
 
 /// Function-error retries when the qualifier has no `MaximumRetryAttempts`.
@@ -19,34 +21,6 @@ pub const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(21_600);
 const BACKOFF_START: Duration = Duration::from_secs(1);
 /// The longest throttle or platform-failure back-off.
 const BACKOFF_CAP: Duration = Duration::from_secs(300);
-
-/// Why an event ended (the destination record's `condition`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Condition {
-    /// The function returned a result.
-    Success,
-    /// Every allowed run failed with a function error or timeout.
-    RetriesExhausted,
-    /// The event outlived `MaximumEventAgeInSeconds` before a run.
-    EventAgeExceeded,
-    /// The function's reserved concurrency is 0: it cannot run.
-    ZeroReservedConcurrency,
-    /// The function or the qualifier the event was invoked with is gone.
-    FunctionNotFound,
-}
-
-impl Condition {
-    /// The wire value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Success => "Success",
-            Self::RetriesExhausted => "RetriesExhausted",
-            Self::EventAgeExceeded => "EventAgeExceeded",
-            Self::ZeroReservedConcurrency => "ZeroReservedConcurrency",
-            Self::FunctionNotFound => "FunctionNotFound",
-        }
-    }
-}
 
 /// How an event's end is described.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,45 +1,16 @@
 //! The end of an event: the hook that hands it to its destinations or dead-letter target.
+//!
+//! The dispatcher describes an ended event as a [`stratus_destinations::EventEnd`] and
+//! calls [`Finish::finish`]; the server's implementation is the
+//! [`stratus_destinations::Deliverer`], whose function targets are events queued through
+//! the invocation service ([`InvocationSink`]). Tests use [`NoTargets`] or their own.
 
 use async_trait::async_trait;
-use stratus_store::queue::QueuedEvent;
+use bytes::Bytes;
+use stratus_destinations::{Deliverer, FunctionSink};
+use stratus_invocation::{InvocationRequest, InvocationSource, InvocationType, Invocations};
 
-/// Everything known about an event when it ends, for destination records (success or
-/// failure) and dead-letter messages.
-#[derive(Debug, Clone, Copy)]
-pub struct EventEnd<'a> {
-    /// The event as queued (its id is the request id of every attempt).
-    pub event: &'a QueuedEvent,
-    /// The function's ARN qualified as invoked (`…:$LATEST`, `…:3`, `…:alias`).
-    pub function_arn: &'a str,
-    /// `Success`, `RetriesExhausted`, `EventAgeExceeded`, `ZeroReservedConcurrency` or
-    /// `FunctionNotFound`.
-    pub condition: &'a str,
-    /// How many times the function ran for this event (throttled tries not counted).
-    pub approximate_invoke_count: u32,
-    /// The version that ran last, if one did.
-    pub executed_version: Option<&'a str>,
-    /// `Unhandled` when the last run failed.
-    pub function_error: Option<&'a str>,
-    /// The last run's result or error body.
-    pub response_payload: Option<&'a [u8]>,
-    /// The last error's type (the function's `errorType`, or Lambda's error code).
-    pub error_type: Option<&'a str>,
-    /// The last error's message.
-    pub error_message: Option<&'a str>,
-    /// The qualifier's `OnSuccess` destination.
-    pub on_success: Option<&'a str>,
-    /// The qualifier's `OnFailure` destination.
-    pub on_failure: Option<&'a str>,
-    /// The version's `DeadLetterConfig.TargetArn`.
-    pub dead_letter_target: Option<&'a str>,
-}
-
-impl EventEnd<'_> {
-    /// Whether this is the success path.
-    pub fn is_success(&self) -> bool {
-        self.condition == crate::Condition::Success.as_str()
-    }
-}
+pub use stratus_destinations::EventEnd;
 
 /// What happens to an event at its end, besides leaving the queue.
 #[async_trait]
@@ -56,10 +27,52 @@ pub struct NoTargets;
 #[async_trait]
 impl Finish for NoTargets {
     async fn finish(&self, end: &EventEnd<'_>) -> Result<(), String> {
-        if end.is_success() {
+        if end.condition.is_success() {
             Ok(())
         } else {
             Err("no destination configured".to_owned())
         }
+    }
+}
+
+#[async_trait]
+impl Finish for Deliverer {
+    async fn finish(&self, end: &EventEnd<'_>) -> Result<(), String> {
+        Deliverer::finish(self, end).await
+    }
+}
+
+/// Function targets of destinations and dead-letter configs: an `Event` invocation of the
+/// target through the invocation service, acknowledged once it is queued (committed).
+#[derive(Debug, Clone)]
+pub struct InvocationSink {
+    invocations: Invocations,
+}
+
+impl InvocationSink {
+    /// Queues through `invocations` (which must have its queue).
+    pub fn new(invocations: Invocations) -> Self {
+        Self { invocations }
+    }
+}
+
+#[async_trait]
+impl FunctionSink for InvocationSink {
+    async fn enqueue(&self, function_arn: &str, payload: Bytes) -> Result<(), String> {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        self.invocations
+            .invoke(InvocationRequest {
+                function: function_arn,
+                qualifier: None,
+                invocation_type: InvocationType::Event,
+                payload,
+                client_context: None,
+                log_type: Default::default(),
+                request_id,
+                source: InvocationSource::Destination,
+            })
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 }

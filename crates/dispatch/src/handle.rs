@@ -139,10 +139,12 @@ impl Core {
         invoked: u32,
     ) {
         let end = EventEnd {
-            event,
+            request_id: &event.id,
             function_arn: &target.function_arn,
-            condition: ending.condition.as_str(),
+            condition: ending.condition,
             approximate_invoke_count: invoked,
+            request_payload: &event.payload,
+            status_code: status_code(ending.condition, ran.is_some()),
             executed_version: ran.map(|r| r.executed_version.as_str()),
             function_error: ran.and_then(|r| r.function_error).map(|e| e.as_str()),
             response_payload: ran.map(|r| &r.payload[..]),
@@ -152,44 +154,29 @@ impl Core {
             on_failure: target.on_failure.as_deref(),
             dead_letter_target: target.dead_letter_target.as_deref(),
         };
+        // Failed deliveries are counted by the deliverer, which knows which target failed.
         let taken = self.finish.finish(&end).await;
-        let function = || event.function.clone();
         let success = ending.condition == Condition::Success;
         if !success {
             metrics::counter!("stratus_async_events_dropped_total",
-                "function" => function(), "condition" => ending.condition.as_str())
+                "function" => event.function.clone(), "condition" => ending.condition.as_str())
             .increment(1);
         }
         let failure = match taken {
             Ok(()) => None,
-            Err(reason) => {
-                let configured = if success {
-                    end.on_success.is_some()
-                } else {
-                    end.on_failure.is_some()
-                };
-                if configured {
-                    metrics::counter!("stratus_destination_delivery_failures_total", "function" => function())
-                        .increment(1);
+            Err(reason) => Some(if success {
+                Failure {
+                    condition: ending.condition.as_str().to_owned(),
+                    error_type: None,
+                    error_message: Some(reason),
                 }
-                if !success && end.dead_letter_target.is_some() {
-                    metrics::counter!("stratus_dead_letter_errors_total", "function" => function())
-                        .increment(1);
+            } else {
+                Failure {
+                    condition: ending.condition.as_str().to_owned(),
+                    error_type: ending.error_type,
+                    error_message: ending.error_message,
                 }
-                Some(if success {
-                    Failure {
-                        condition: ending.condition.as_str().to_owned(),
-                        error_type: None,
-                        error_message: Some(reason),
-                    }
-                } else {
-                    Failure {
-                        condition: ending.condition.as_str().to_owned(),
-                        error_type: ending.error_type,
-                        error_message: ending.error_message,
-                    }
-                })
-            }
+            }),
         };
         let stored = self.remove(event, failure.as_ref()).await;
         match (&failure, stored) {
@@ -256,5 +243,16 @@ impl Core {
             .await?;
         tx.commit().await?;
         Ok(events)
+    }
+}
+
+/// The destination record's `responseContext.statusCode`: 200 when the function ran (a
+/// function error included); otherwise what stopped it: a throttle (429) for a disabled
+/// function or an event that aged out waiting, 404 for a function that is gone.
+fn status_code(condition: Condition, ran: bool) -> u16 {
+    match condition {
+        _ if ran => 200,
+        Condition::FunctionNotFound => 404,
+        _ => 429,
     }
 }

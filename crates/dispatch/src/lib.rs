@@ -32,7 +32,7 @@ mod settings;
 pub use clock::{Clock, SystemClock};
 pub use decide::{Condition, DEFAULT_MAX_EVENT_AGE, DEFAULT_MAX_RETRIES};
 pub use dispatcher::{Dispatch, Running};
-pub use finish::{EventEnd, Finish, NoTargets};
+pub use finish::{EventEnd, Finish, InvocationSink, NoTargets};
 pub use invoker::{Invoker, Target};
 pub use live::LiveInvoker;
 pub use settings::DispatchSettings;

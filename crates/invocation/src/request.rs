@@ -65,6 +65,9 @@ pub enum InvocationSource {
         /// Which run of the event this is, from 1 (throttled tries are not counted).
         attempt: u32,
     },
+    /// An asynchronous event's destination or dead-letter target that is a function: the
+    /// record (or the raw event) queued as an `Event` invocation of it.
+    Destination,
 }
 
 impl InvocationSource {
@@ -73,6 +76,7 @@ impl InvocationSource {
         match self {
             Self::Api => "api",
             Self::Async { .. } => "async",
+            Self::Destination => "destination",
         }
     }
 }

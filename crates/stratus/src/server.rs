@@ -199,17 +199,27 @@ async fn start_async(
     control: &Control,
     engine: &stratus_engine::Engine,
 ) -> anyhow::Result<(Invocations, stratus_dispatch::Running)> {
-    use stratus_dispatch::{Dispatch, DispatchSettings, LiveInvoker, NoTargets, SystemClock};
+    use stratus_destinations::{Deliverer, DeliveryConfig};
+    use stratus_dispatch::{Dispatch, DispatchSettings, InvocationSink, LiveInvoker, SystemClock};
     let wake = Arc::new(tokio::sync::Notify::new());
     let (commit, _committer) = stratus_store::queue::GroupCommit::start(Arc::clone(store), 1024);
     let invocations = Invocations::new(control.clone(), engine.clone()).with_queue(
         stratus_invocation::AsyncQueue::new(commit, Arc::clone(&wake)),
     );
     let invoker = LiveInvoker::new(control.clone(), invocations.clone(), Arc::clone(store));
+    let deliverer = Deliverer::new(
+        control.scope().clone(),
+        Arc::new(InvocationSink::new(invocations.clone())),
+        &DeliveryConfig::default(),
+    )
+    .context("building the webhook client")?;
+    // A redriven dead letter is runnable at once: wake the dispatcher.
+    let redriven = Arc::clone(&wake);
+    control.on_redrive(Arc::new(move |_function: &str| redriven.notify_one()));
     let dispatch = Dispatch::new(
         Arc::clone(store),
         Arc::new(invoker),
-        Arc::new(NoTargets),
+        Arc::new(deliverer),
         Arc::new(SystemClock),
         DispatchSettings {
             concurrency: args.async_concurrency,

@@ -152,16 +152,20 @@ pub struct Recorder {
 impl Finish for Recorder {
     async fn finish(&self, end: &EventEnd<'_>) -> Result<(), String> {
         self.ends.lock().unwrap().push((
-            end.event.id.clone(),
-            end.condition.to_owned(),
+            end.request_id.to_owned(),
+            end.condition.as_str().to_owned(),
             end.approximate_invoke_count,
             end.error_type.map(str::to_owned),
         ));
         assert!(
-            !end.event.payload.is_empty(),
+            !end.request_payload.is_empty(),
             "the end hook sees the payload"
         );
-        match (end.is_success(), self.take_failures, self.refuse_successes) {
+        match (
+            end.condition.is_success(),
+            self.take_failures,
+            self.refuse_successes,
+        ) {
             (true, _, false) | (false, true, _) => Ok(()),
             (true, _, true) => Err("webhook answered 500".into()),
             (false, false, _) => Err("no destination configured".into()),
