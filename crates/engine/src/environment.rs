@@ -54,6 +54,8 @@ pub struct Environment<B: Backend> {
     pub(crate) sandbox: B::Jail,
     pub(crate) api: B::Runtime,
     pub(crate) output: Capture,
+    /// Its metric handles, for the resource it was last invoked through.
+    pub(crate) metrics: Option<crate::metrics::InvokeHandles>,
 }
 
 impl<B: Backend> std::fmt::Debug for Environment<B> {
@@ -86,6 +88,7 @@ impl<B: Backend> Environment<B> {
             sandbox,
             api,
             output,
+            metrics: None,
         }
     }
 

@@ -34,6 +34,8 @@ mod tmp_images;
 mod fake;
 #[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod metrics_tests;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -47,6 +49,7 @@ pub use error::EngineError;
 pub use failure::PlatformError;
 pub use invoke::{InvokeRequest, InvokeResponse};
 pub use lifetime::{Lifetime, DEFAULT_MAX_AGE, DEFAULT_MAX_INVOCATIONS};
+pub use metrics::{names as metric_names, EngineGauges};
 
 use crate::real::Real;
 use crate::seams::{Backend, Jail, LogSink};
@@ -122,7 +125,7 @@ struct Inner<B: Backend> {
     logs: Arc<dyn LogSink>,
     pool: pool::Pool<B>,
     running: Arc<Mutex<admission::Running>>,
-    metrics: metrics::Metrics,
+    busy: metrics::Busy,
 }
 
 impl Engine {
@@ -145,7 +148,7 @@ impl<B: Backend> Engine<B> {
                 logs,
                 pool: pool::Pool::default(),
                 running: Arc::default(),
-                metrics: metrics::Metrics::default(),
+                busy: metrics::Busy::default(),
             }),
         };
         let weak = Arc::downgrade(&engine.inner);
@@ -192,11 +195,6 @@ impl<B: Backend> Engine<B> {
         if done.is_err() {
             tracing::warn!("environments may have outlived shutdown");
         }
-    }
-
-    /// Prometheus text for `/metrics`.
-    pub fn metrics_text(&self) -> String {
-        self.inner.metrics.render(self.inner.pool.len())
     }
 
     /// Idle environments right now.

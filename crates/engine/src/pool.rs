@@ -92,6 +92,15 @@ impl<B: Backend> Pool<B> {
         out
     }
 
+    /// Idle environments not frozen yet, and frozen ones.
+    pub fn idle_and_frozen(&self) -> (usize, usize) {
+        self.idle.lock().map_or((0, 0), |i| {
+            let frozen = i.values().flatten().filter(|e| e.frozen).count();
+            let all: usize = i.values().map(Vec::len).sum();
+            (all - frozen, frozen)
+        })
+    }
+
     /// Number of idle environments.
     pub fn len(&self) -> usize {
         self.idle
