@@ -145,7 +145,8 @@ pub struct EngineGauges {
     pub concurrent_executions: usize,
     /// Of those, invocations of functions without reserved concurrency.
     pub unreserved_concurrent_executions: usize,
-    /// Invocations holding a slot, per function with any (by name).
+    /// Invocations holding a slot, per function that has any or has idle environments
+    /// (by name, each once).
     pub per_function: Vec<(String, usize)>,
     /// Environments running an invocation.
     pub busy: usize,
@@ -161,9 +162,14 @@ impl<B: Backend> Engine<B> {
     /// The engine's gauges right now (for a metrics scrape: it briefly takes the admission
     /// and pool locks, as an invocation does).
     pub fn gauges(&self) -> EngineGauges {
-        let (concurrent_executions, unreserved_concurrent_executions, per_function) =
+        let (concurrent_executions, unreserved_concurrent_executions, mut per_function) =
             self.concurrency();
-        let (idle, frozen) = self.inner.pool.idle_and_frozen();
+        let (idle, frozen, waiting) = self.inner.pool.census();
+        for f in waiting {
+            if !per_function.iter().any(|(g, _)| *g == f) {
+                per_function.push((f, 0));
+            }
+        }
         EngineGauges {
             concurrent_executions,
             unreserved_concurrent_executions,

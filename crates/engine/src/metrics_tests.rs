@@ -105,7 +105,11 @@ async fn invocations_errors_throttles_and_cold_starts_are_counted_per_resource()
             frozen: 0,
             ..g.clone()
         },
-        EngineGauges::default(),
+        EngineGauges {
+            // Nothing runs; the function has an idle environment.
+            per_function: vec![("f".to_owned(), 0)],
+            ..EngineGauges::default()
+        },
         "{g:?}"
     );
     assert_eq!(g.idle + g.frozen, 1, "{g:?}");

@@ -92,13 +92,15 @@ impl<B: Backend> Pool<B> {
         out
     }
 
-    /// Idle environments not frozen yet, and frozen ones.
-    pub fn idle_and_frozen(&self) -> (usize, usize) {
-        self.idle.lock().map_or((0, 0), |i| {
-            let frozen = i.values().flatten().filter(|e| e.frozen).count();
-            let all: usize = i.values().map(Vec::len).sum();
-            (all - frozen, frozen)
-        })
+    /// Idle environments not frozen yet, frozen ones, and the functions they belong to.
+    pub fn census(&self) -> (usize, usize, Vec<String>) {
+        let Ok(idle) = self.idle.lock() else {
+            return (0, 0, Vec::new());
+        };
+        let frozen = idle.values().flatten().filter(|e| e.frozen).count();
+        let all: usize = idle.values().map(Vec::len).sum();
+        let functions = idle.keys().map(|k| k.function.clone()).collect();
+        (all - frozen, frozen, functions)
     }
 
     /// Number of idle environments.
