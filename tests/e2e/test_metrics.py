@@ -193,8 +193,9 @@ def test_concurrent_executions_while_invocations_run(server_factory):
         wait_active(client, name)
     client.put_function_concurrency(FunctionName=reserved, ReservedConcurrentExecutions=5)
 
-    # Both sleep long enough for the scrapes below to see them running.
-    threads = [threading.Thread(target=invoke_json, args=(client, name, {"sleep": 10}))
+    # Both sleep long enough for the scrapes below to see them running together, even on a
+    # loaded machine where a cold start takes seconds.
+    threads = [threading.Thread(target=invoke_json, args=(client, name, {"sleep": 15}))
                for name in (reserved, unreserved)]
     for t in threads:
         t.start()

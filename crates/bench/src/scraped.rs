@@ -1,43 +1,84 @@
-//! Load beside a measurement: `/metrics` scraped ten times a second on its own connection,
-//! to show that a scrape does not slow invocations.
+//! Warm invokes with and without `/metrics` scraped ten times a second on another
+//! connection, in alternating windows so that both see the same machine, to show that a
+//! scrape does not slow invocations.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::{plain_get, Conn};
 
-/// How often `/metrics` is scraped.
+/// How often `/metrics` is scraped while scraping is on.
 const EVERY: Duration = Duration::from_millis(100);
+/// One window of invokes, scraped or not.
+const WINDOW: Duration = Duration::from_millis(500);
+/// Windows in all (half of them scraped).
+const WINDOWS: usize = 20;
 
-/// Runs `f` while another thread scrapes `/metrics` every 100 ms; answers what `f` did and
-/// how many scrapes answered 200 meanwhile.
-pub fn while_scraped<T>(
+/// Latencies of `invoke` run back to back, unscraped and scraped, and the scrapes made.
+pub struct Alternating {
+    pub quiet: Vec<Duration>,
+    pub scraped: Vec<Duration>,
+    pub scrapes: usize,
+}
+
+/// Runs `invoke` back to back for [`WINDOWS`] windows, every other one while another thread
+/// scrapes `/metrics` every 100 ms.
+pub fn alternating(
     addr: SocketAddr,
-    f: impl FnOnce() -> anyhow::Result<T>,
-) -> anyhow::Result<(T, usize)> {
-    let stop = Arc::new(AtomicBool::new(false));
+    mut invoke: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<Alternating> {
+    let (on, stop) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let scrapes = Arc::new(AtomicUsize::new(0));
     let scraper = {
-        let stop = Arc::clone(&stop);
-        std::thread::spawn(move || -> anyhow::Result<usize> {
+        let (on, stop, scrapes) = (Arc::clone(&on), Arc::clone(&stop), Arc::clone(&scrapes));
+        std::thread::spawn(move || -> anyhow::Result<()> {
             let mut conn = Conn::open(addr)?;
             let req = plain_get(addr, "/metrics");
-            let mut scrapes = 0;
-            let mut next = Instant::now();
             while !stop.load(Ordering::Relaxed) {
-                anyhow::ensure!(conn.roundtrip(&req)? == 200, "scrape failed");
-                scrapes += 1;
-                next += EVERY;
+                let next = Instant::now() + EVERY;
+                if on.load(Ordering::Relaxed) {
+                    anyhow::ensure!(conn.roundtrip(&req)? == 200, "scrape failed");
+                    scrapes.fetch_add(1, Ordering::Relaxed);
+                }
                 std::thread::sleep(next.saturating_duration_since(Instant::now()));
             }
-            Ok(scrapes)
+            Ok(())
         })
     };
-    let out = f();
+    let mut out = Alternating {
+        quiet: Vec::new(),
+        scraped: Vec::new(),
+        scrapes: 0,
+    };
+    let mut run = || -> anyhow::Result<()> {
+        for w in 0..WINDOWS {
+            let scraped = w % 2 == 1;
+            on.store(scraped, Ordering::Relaxed);
+            let end = Instant::now() + WINDOW;
+            while Instant::now() < end {
+                let t = Instant::now();
+                invoke()?;
+                let took = t.elapsed();
+                if scraped {
+                    out.scraped.push(took);
+                } else {
+                    out.quiet.push(took);
+                }
+            }
+        }
+        Ok(())
+    };
+    let ran = run();
     stop.store(true, Ordering::Relaxed);
-    let scrapes = scraper
+    scraper
         .join()
         .map_err(|_| anyhow::anyhow!("the scraper panicked"))??;
-    Ok((out?, scrapes))
+    ran?;
+    out.scrapes = scrapes.load(Ordering::Relaxed);
+    Ok(out)
 }
