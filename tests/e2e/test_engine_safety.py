@@ -48,12 +48,13 @@ def deploy(client, **kw) -> str:
     return name
 
 
-def cold_starts(server) -> int:
+def cold_starts(server, name: str) -> int:
+    """The function's cold starts so far (no series before its first)."""
     with urllib.request.urlopen(f"{server.endpoint}/metrics", timeout=10) as r:
         text = r.read().decode()
-    m = re.search(r"^stratus_cold_starts_total (\d+)$", text, re.M)
-    assert m, text
-    return int(m.group(1))
+    assert "stratus_process_resident_memory_bytes" in text, text  # a real scrape
+    m = re.search(rf'^stratus_cold_starts_total{{function="{re.escape(name)}"}} (\d+)$', text, re.M)
+    return int(m.group(1)) if m else 0
 
 
 def wait_for(what: str, cond, timeout: float = 30.0):
@@ -92,11 +93,11 @@ def test_disconnected_invoke_is_logged_and_function_keeps_working(server, lambda
     name = deploy(lambda_client, Timeout=60)
     group = f"/aws/lambda/{name}"
     logs = make_logs_client(server)
-    before = cold_starts(server)
+    before = cold_starts(server, name)
     conn = start_signed_invoke(server, name, {"sleep": 50})
     # The environment is ready and the event handed over in the same step as the cold
     # start is counted: once counted, the invocation is under way.
-    wait_for("the cold start", lambda: cold_starts(server) > before)
+    wait_for("the cold start", lambda: cold_starts(server, name) > before)
     conn.close()
 
     def abandoned():

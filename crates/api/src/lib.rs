@@ -34,12 +34,14 @@ pub struct AppState {
     pub control: Control,
     /// Known access keys.
     pub credentials: Arc<HashMap<String, Credentials>>,
-    /// The invoke engine (its metrics; invocations go through `invocations`).
+    /// The invoke engine (invocations go through `invocations`).
     pub engine: stratus_engine::Engine,
     /// The one entry point for invocations.
     pub invocations: Invocations,
     /// Function logs.
     pub logs: Arc<stratus_logs::LogStore>,
+    /// Renders `/metrics`.
+    pub metrics: Arc<stratus_metrics::Scraper>,
 }
 
 /// The Invoke handler takes only the invocation service, not a clone of the whole state.

@@ -155,15 +155,20 @@ fn dead_letter_routes() -> Router<AppState> {
 pub fn open() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/metrics",
-            get(
-                |axum::extract::State(s): axum::extract::State<AppState>| async move {
-                    s.engine.metrics_text()
-                },
-            ),
-        )
+        .route("/metrics", get(metrics))
         .route("/_stratus/code/{sha256}", get(code::download))
+}
+
+/// `/metrics`: Prometheus text, unauthenticated like a node exporter's.
+async fn metrics(axum::extract::State(s): axum::extract::State<AppState>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        s.metrics.render().await,
+    )
+        .into_response()
 }
 
 /// Any other path: what AWS answers for an operation it does not know.

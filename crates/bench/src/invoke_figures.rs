@@ -1,5 +1,6 @@
-//! Invoke-path figures (design §4): warm latency and throughput, cold starts split into
-//! sandbox setup and runtime init, each beside the runtime driven directly.
+//! Invoke-path figures (design §4): warm latency (also while `/metrics` is scraped ten
+//! times a second) and throughput, cold starts split into sandbox setup and runtime init
+//! (read from the `/metrics` histograms), each beside the runtime driven directly.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -57,17 +58,37 @@ pub(crate) fn create(
     Ok(())
 }
 
-fn metric(conn: &mut Conn, addr: SocketAddr, name: &str) -> anyhow::Result<u64> {
+/// The sum of histogram `name` for `function` in seconds (0 before its first sample).
+fn seconds_sum(
+    conn: &mut Conn,
+    addr: SocketAddr,
+    name: &str,
+    function: &str,
+) -> anyhow::Result<f64> {
     conn.roundtrip(&plain_get(addr, "/metrics"))?;
     let text = String::from_utf8_lossy(conn.body()).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
-        .ok_or_else(|| anyhow::anyhow!("metric {name} missing"))
+    let series = format!("{name}_sum{{function=\"{function}\"}} ");
+    Ok(text
+        .lines()
+        .find_map(|l| l.strip_prefix(&series).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0.0))
+}
+
+/// Warm invokes, one after another on one connection.
+fn warm_latencies(conn: &mut Conn, req: &[u8]) -> anyhow::Result<Vec<Duration>> {
+    let mut warm = Vec::with_capacity(WARM);
+    for _ in 0..WARM {
+        let t = Instant::now();
+        anyhow::ensure!(conn.roundtrip(req)? == 200, "warm invoke failed");
+        warm.push(t.elapsed());
+    }
+    Ok(warm)
 }
 
 struct Row {
     label: String,
     warm: Vec<Duration>,
+    scraped: crate::scraped::Alternating,
     tput1: f64,
     tput4: f64,
     cold: Vec<Duration>,
@@ -85,12 +106,11 @@ fn measure(addr: SocketAddr, name: &str, label: &str) -> anyhow::Result<Row> {
         "invoke {name}: {}",
         String::from_utf8_lossy(conn.body())
     );
-    let mut warm = Vec::with_capacity(WARM);
-    for _ in 0..WARM {
-        let t = Instant::now();
-        conn.roundtrip(&req)?;
-        warm.push(t.elapsed());
-    }
+    let warm = warm_latencies(&mut conn, &req)?;
+    let scraped = crate::scraped::alternating(addr, || {
+        anyhow::ensure!(conn.roundtrip(&req)? == 200, "warm invoke failed");
+        Ok(())
+    })?;
     let tput1 = throughput(addr, &req, 1)?;
     throughput(addr, &req, 4)?; // let the pool grow to four environments
     let tput4 = throughput(addr, &req, 4)?;
@@ -109,35 +129,24 @@ fn measure(addr: SocketAddr, name: &str, label: &str) -> anyhow::Result<Row> {
         // Let the retired environments finish dying, so teardown does not share the CPUs
         // with the cold start being measured.
         std::thread::sleep(Duration::from_millis(300));
-        let s0 = metric(
-            &mut conn,
-            addr,
-            "stratus_cold_start_sandbox_setup_microseconds_total",
-        )?;
-        let i0 = metric(
-            &mut conn,
-            addr,
-            "stratus_cold_start_runtime_init_microseconds_total",
-        )?;
+        let (setup_metric, init_metric) = (
+            "stratus_sandbox_setup_duration_seconds",
+            "stratus_init_duration_seconds",
+        );
+        let s0 = seconds_sum(&mut conn, addr, setup_metric, name)?;
+        let i0 = seconds_sum(&mut conn, addr, init_metric, name)?;
         let t = Instant::now();
         anyhow::ensure!(conn.roundtrip(&req)? == 200, "cold invoke {name}");
         cold.push(t.elapsed());
-        let s1 = metric(
-            &mut conn,
-            addr,
-            "stratus_cold_start_sandbox_setup_microseconds_total",
-        )?;
-        let i1 = metric(
-            &mut conn,
-            addr,
-            "stratus_cold_start_runtime_init_microseconds_total",
-        )?;
-        setup.push(Duration::from_micros(s1 - s0));
-        init.push(Duration::from_micros(i1 - i0));
+        let s1 = seconds_sum(&mut conn, addr, setup_metric, name)?;
+        let i1 = seconds_sum(&mut conn, addr, init_metric, name)?;
+        setup.push(Duration::from_secs_f64((s1 - s0).max(0.0)));
+        init.push(Duration::from_secs_f64((i1 - i0).max(0.0)));
     }
     Ok(Row {
         label: label.to_owned(),
         warm,
+        scraped,
         tput1,
         tput4,
         cold,
@@ -225,6 +234,23 @@ pub fn run(binary: &Path, noop: &Path) -> anyhow::Result<()> {
             us(percentile(direct, 0.5)),
             us(percentile(direct, 0.99)),
             dtput,
+        );
+    }
+    println!();
+    println!("| warm invoke, alternating 0.5 s windows | with /metrics scraped 10×/s p50 | p99 | not scraped p50 | p99 | invokes scraped / not | scrapes |");
+    println!("|---|---|---|---|---|---|---|");
+    for row in &rows {
+        let (mut scraped, mut quiet) = (row.scraped.scraped.clone(), row.scraped.quiet.clone());
+        println!(
+            "| {} | {} | {} | {} | {} | {} / {} | {} |",
+            row.label,
+            us(percentile(&mut scraped, 0.5)),
+            us(percentile(&mut scraped, 0.99)),
+            us(percentile(&mut quiet, 0.5)),
+            us(percentile(&mut quiet, 0.99)),
+            scraped.len(),
+            quiet.len(),
+            row.scraped.scrapes,
         );
     }
     println!();

@@ -13,6 +13,7 @@ mod direct;
 mod figures;
 mod invoke_figures;
 mod runtime_figures;
+mod scraped;
 mod server;
 
 use std::path::PathBuf;

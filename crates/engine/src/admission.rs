@@ -12,6 +12,8 @@ use crate::Engine;
 #[derive(Debug, Default)]
 pub struct Running {
     total: usize,
+    /// Of `total`, slots of functions without reserved concurrency (for metrics).
+    unreserved: usize,
     per_function: HashMap<String, usize>,
 }
 
@@ -20,12 +22,16 @@ pub struct Running {
 pub struct Slot {
     running: Arc<Mutex<Running>>,
     function: String,
+    unreserved: bool,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
         if let Ok(mut r) = self.running.lock() {
             r.total = r.total.saturating_sub(1);
+            if self.unreserved {
+                r.unreserved = r.unreserved.saturating_sub(1);
+            }
             if let Some(n) = r.per_function.get_mut(&self.function) {
                 *n = n.saturating_sub(1);
                 if *n == 0 {
@@ -55,11 +61,29 @@ impl<B: Backend> Engine<B> {
             return Err(EngineError::Throttled("ConcurrentInvocationLimitExceeded"));
         }
         r.total += 1;
+        r.unreserved += usize::from(reserved.is_none());
         *r.per_function.entry(function.to_owned()).or_insert(0) += 1;
         Ok(Slot {
             running: Arc::clone(&self.inner.running),
             function: function.to_owned(),
+            unreserved: reserved.is_none(),
         })
+    }
+
+    /// Slots held right now: in all, by functions without a reservation, and per function
+    /// (for a metrics scrape).
+    pub(crate) fn concurrency(&self) -> (usize, usize, Vec<(String, usize)>) {
+        self.inner.running.lock().map_or_else(
+            |_| (0, 0, Vec::new()),
+            |r| {
+                let per = r
+                    .per_function
+                    .iter()
+                    .map(|(f, n)| (f.clone(), *n))
+                    .collect();
+                (r.total, r.unreserved, per)
+            },
+        )
     }
 
     /// Invocations holding a slot right now.

@@ -75,6 +75,8 @@ pub struct Environment<B: Backend> {
     pub(crate) output: Capture,
     /// Set on a provisioned environment: counts it in its config while it lives.
     pub(crate) provisioned: Option<crate::provisioned::Member>,
+    /// Its metric handles, for the resource it was last invoked through.
+    pub(crate) metrics: Option<crate::metrics::InvokeHandles>,
 }
 
 impl<B: Backend> std::fmt::Debug for Environment<B> {
@@ -108,6 +110,7 @@ impl<B: Backend> Environment<B> {
             api,
             output,
             provisioned: None,
+            metrics: None,
         }
     }
 

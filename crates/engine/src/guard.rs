@@ -46,6 +46,7 @@ impl<'a, B: Backend> InFlight<'a, B> {
         slot: Slot,
         log: Vec<(i64, String)>,
     ) -> Self {
+        engine.inner.busy.enter();
         Self {
             engine,
             req,
@@ -70,8 +71,10 @@ impl<'a, B: Backend> InFlight<'a, B> {
     /// The invocation finished: the environment is the caller's again.
     pub(crate) fn land(mut self) -> Option<Landed<B>> {
         let duration = self.started.elapsed();
+        let env = self.env.take()?;
+        self.engine.inner.busy.leave();
         Some(Landed {
-            env: self.env.take()?,
+            env,
             slot: self.slot.take()?,
             log: std::mem::take(&mut self.log),
             duration,
@@ -89,7 +92,14 @@ impl<B: Backend> Drop for InFlight<'_, B> {
         tracing::info!(function = %f.function_name, request_id = %request_id, env = %env.id,
             "invocation abandoned by its caller; destroying its environment");
         env.api.shutdown();
-        self.engine.inner.metrics.invoked(true);
+        self.engine.inner.busy.leave();
+        crate::metrics::handles(
+            &mut env.metrics,
+            &f.function_name,
+            crate::metrics::resource(&self.req.invoked_arn),
+            &f.version,
+        )
+        .record(true, self.started.elapsed());
         let logs = Arc::clone(&self.engine.inner.logs);
         let slot = self.slot.take();
         let mut log = std::mem::take(&mut self.log);

@@ -91,10 +91,15 @@ impl<B: Backend> Engine<B> {
     /// invocation's START/END/REPORT lines are still written, and its concurrency slot is
     /// released once the environment is gone.
     pub async fn invoke(&self, req: InvokeRequest) -> Result<InvokeResponse, EngineError> {
-        let slot = self
-            .admit(&req.function.function_name, req.reserved_concurrency)
-            .inspect_err(|_| self.inner.metrics.throttled())?;
         let f = &req.function;
+        let resource = crate::metrics::resource(&req.invoked_arn);
+        let slot = self
+            .admit(&f.function_name, req.reserved_concurrency)
+            .inspect_err(|e| {
+                if matches!(e, EngineError::Throttled(_)) {
+                    crate::metrics::throttled(&f.function_name, resource, &f.version);
+                }
+            })?;
         let key = PoolKey {
             function: f.function_name.clone(),
             version: f.version.to_string(),
@@ -114,9 +119,11 @@ impl<B: Backend> Engine<B> {
                     .await?
                 {
                     Created::Ready(env) => {
-                        self.inner
-                            .metrics
-                            .cold_start(env.sandbox_setup, env.runtime_init);
+                        crate::metrics::cold_start(
+                            &f.function_name,
+                            env.sandbox_setup,
+                            env.runtime_init,
+                        );
                         log.push(line(platform::init_start(
                             f.settings.runtime.as_deref().unwrap_or("provided"),
                             &self.inner.config.region,
@@ -170,7 +177,8 @@ impl<B: Backend> Engine<B> {
         )));
         self.inner.logs.append(group, &env.log_stream, &log);
         let function_error = !matches!(ended, Ended::Ok(_));
-        self.inner.metrics.invoked(function_error);
+        crate::metrics::handles(&mut env.metrics, &f.function_name, resource, &f.version)
+            .record(function_error, duration);
         env.invocations += 1;
         let now = Instant::now();
         if matches!(ended, Ended::Broken(..)) {
@@ -232,6 +240,11 @@ impl<B: Backend> Engine<B> {
         lines: Vec<(i64, String)>,
     ) -> InvokeResponse {
         let f = &req.function;
+        crate::metrics::init_failed(
+            &f.function_name,
+            crate::metrics::resource(&req.invoked_arn),
+            &f.version,
+        );
         let request_id = &req.request_id;
         let stream = self.stream_name(f, &uuid::Uuid::new_v4().simple().to_string());
         let mut log = Vec::with_capacity(lines.len() + 3);

@@ -39,6 +39,8 @@ mod fake;
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
+mod metrics_tests;
+#[cfg(test)]
 mod provisioned_tests;
 
 use std::path::PathBuf;
@@ -54,6 +56,7 @@ pub use error::EngineError;
 pub use failure::PlatformError;
 pub use invoke::{InvokeRequest, InvokeResponse};
 pub use lifetime::{Lifetime, DEFAULT_MAX_AGE, DEFAULT_MAX_INVOCATIONS};
+pub use metrics::{names as metric_names, EngineGauges};
 pub use provisioned::ProvisionedUsage;
 
 use crate::real::Real;
@@ -130,8 +133,8 @@ struct Inner<B: Backend> {
     logs: Arc<dyn LogSink>,
     pool: pool::Pool<B>,
     running: Arc<Mutex<admission::Running>>,
-    metrics: metrics::Metrics,
     provisioned: provisioned::Registry,
+    busy: metrics::Busy,
 }
 
 impl Engine {
@@ -154,8 +157,8 @@ impl<B: Backend> Engine<B> {
                 logs,
                 pool: pool::Pool::default(),
                 running: Arc::default(),
-                metrics: metrics::Metrics::default(),
                 provisioned: provisioned::Registry::default(),
+                busy: metrics::Busy::default(),
             }),
         };
         tokio::spawn(provisioner::run(Arc::downgrade(&engine.inner)));
@@ -207,11 +210,6 @@ impl<B: Backend> Engine<B> {
         if done.is_err() {
             tracing::warn!("environments may have outlived shutdown");
         }
-    }
-
-    /// Prometheus text for `/metrics`.
-    pub fn metrics_text(&self) -> String {
-        self.inner.metrics.render(self.inner.pool.len())
     }
 
     /// Idle environments right now.

@@ -1,83 +1,197 @@
-//! Invoke-path counters, rendered as Prometheus text at `/metrics`.
+//! What the invoke path records, through the `metrics` facade (rendered as Prometheus text
+//! by `stratus-metrics` at `/metrics`), and the gauges it reports when scraped.
+//!
+//! The warm path pays atomic adds only: each environment caches its metric handles (cheap
+//! clones over the recorder's atomics) for the resource it was last invoked through, so a
+//! warm invoke through the same alias or version looks up no labels, allocates nothing and
+//! takes no lock. Gauges (concurrency, environments) are not kept on the invoke path at
+//! all: [`Engine::gauges`] reads them from admission and the pool when a scrape asks.
+//!
+//! Labels follow Lambda's dimensions: `function` (FunctionName), `resource` (Resource: the
+//! function as invoked, `name` or `name:qualifier`) and `executed_version`
+//! (ExecutedVersion: the version that ran).
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Monotonic counters; relaxed atomics, one add per event.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    invocations: AtomicU64,
-    function_errors: AtomicU64,
-    throttles: AtomicU64,
-    cold_starts: AtomicU64,
-    sandbox_setup_us: AtomicU64,
-    runtime_init_us: AtomicU64,
+use ::metrics::{counter, histogram, Counter, Histogram};
+use stratus_model::Version;
+
+use crate::seams::Backend;
+use crate::Engine;
+
+/// Metric names the engine records.
+pub mod names {
+    /// Invocations that reached a runtime (function errors included, throttles not).
+    pub const INVOCATIONS: &str = "stratus_invocations_total";
+    /// Invocations that ended in a function error (handler error, timeout, crash).
+    pub const ERRORS: &str = "stratus_errors_total";
+    /// Invocations refused for concurrency.
+    pub const THROTTLES: &str = "stratus_throttles_total";
+    /// Handler time of invocations, seconds.
+    pub const DURATION: &str = "stratus_duration_seconds";
+    /// Environments created.
+    pub const COLD_STARTS: &str = "stratus_cold_starts_total";
+    /// Runtime start to its first `/next`, seconds (Lambda's Init Duration).
+    pub const INIT_DURATION: &str = "stratus_init_duration_seconds";
+    /// Sandbox creation until the runtime was started, seconds.
+    pub const SANDBOX_SETUP: &str = "stratus_sandbox_setup_duration_seconds";
 }
 
-impl Metrics {
-    pub(crate) fn invoked(&self, function_error: bool) {
-        self.invocations.fetch_add(1, Ordering::Relaxed);
-        if function_error {
-            self.function_errors.fetch_add(1, Ordering::Relaxed);
+/// The label value Lambda calls Resource: the function as invoked, taken from the ARN
+/// (`name` unqualified, `name:qualifier` otherwise); borrowed, no allocation.
+pub(crate) fn resource(invoked_arn: &str) -> &str {
+    invoked_arn
+        .split_once(":function:")
+        .map_or(invoked_arn, |(_, r)| r)
+}
+
+/// One environment's handles for the resource it was last invoked through.
+pub(crate) struct InvokeHandles {
+    resource: Box<str>,
+    invocations: Counter,
+    errors: Counter,
+    duration: Histogram,
+}
+
+impl InvokeHandles {
+    fn register(function: &str, resource: &str, version: &Version) -> Self {
+        let labels = labels(function, resource, version);
+        Self {
+            resource: resource.into(),
+            invocations: counter!(names::INVOCATIONS, &labels),
+            errors: counter!(names::ERRORS, &labels),
+            duration: histogram!(names::DURATION, &labels),
         }
     }
 
-    pub(crate) fn throttled(&self) {
-        self.throttles.fetch_add(1, Ordering::Relaxed);
+    /// Counts one invocation that ran for `duration`.
+    pub(crate) fn record(&self, function_error: bool, duration: Duration) {
+        self.invocations.increment(1);
+        if function_error {
+            self.errors.increment(1);
+        }
+        self.duration.record(duration.as_secs_f64());
+    }
+}
+
+fn labels(function: &str, resource: &str, version: &Version) -> [(&'static str, String); 3] {
+    [
+        ("function", function.to_owned()),
+        ("resource", resource.to_owned()),
+        ("executed_version", version.to_string()),
+    ]
+}
+
+/// The handles for an invocation of `function` version `version` through `resource`,
+/// from `cache` when it was last invoked through the same resource.
+pub(crate) fn handles<'a>(
+    cache: &'a mut Option<InvokeHandles>,
+    function: &str,
+    resource: &str,
+    version: &Version,
+) -> &'a InvokeHandles {
+    if cache.as_ref().is_some_and(|h| *h.resource != *resource) {
+        *cache = None;
+    }
+    cache.get_or_insert_with(|| InvokeHandles::register(function, resource, version))
+}
+
+/// A refused invocation (not on the warm path: the label lookup happens here).
+pub(crate) fn throttled(function: &str, resource: &str, version: &Version) {
+    counter!(names::THROTTLES, &labels(function, resource, version)).increment(1);
+}
+
+/// An invocation that ended before reaching a handler (its runtime failed to initialise):
+/// an invocation and an error, with no handler time.
+pub(crate) fn init_failed(function: &str, resource: &str, version: &Version) {
+    let labels = labels(function, resource, version);
+    counter!(names::INVOCATIONS, &labels).increment(1);
+    counter!(names::ERRORS, &labels).increment(1);
+}
+
+/// A new environment, with its sandbox setup and runtime init times.
+pub(crate) fn cold_start(function: &str, sandbox_setup: Duration, runtime_init: Duration) {
+    counter!(names::COLD_STARTS, "function" => function.to_owned()).increment(1);
+    histogram!(names::INIT_DURATION, "function" => function.to_owned())
+        .record(runtime_init.as_secs_f64());
+    histogram!(names::SANDBOX_SETUP, "function" => function.to_owned())
+        .record(sandbox_setup.as_secs_f64());
+}
+
+/// Environments running an invocation right now (one add when an invocation starts, one
+/// subtract when it ends).
+#[derive(Debug, Default)]
+pub(crate) struct Busy(AtomicUsize);
+
+impl Busy {
+    pub(crate) fn enter(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn cold_start(&self, sandbox_setup: Duration, runtime_init: Duration) {
-        self.cold_starts.fetch_add(1, Ordering::Relaxed);
-        self.sandbox_setup_us
-            .fetch_add(sandbox_setup.as_micros() as u64, Ordering::Relaxed);
-        self.runtime_init_us
-            .fetch_add(runtime_init.as_micros() as u64, Ordering::Relaxed);
+    pub(crate) fn leave(&self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 
-    /// Prometheus text exposition, with the idle environment gauge.
-    pub fn render(&self, idle_environments: usize) -> String {
-        let mut out = String::new();
-        let mut counter = |name: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
-        };
-        counter(
-            "stratus_invocations_total",
-            "Synchronous invocations run.",
-            self.invocations.load(Ordering::Relaxed),
-        );
-        counter(
-            "stratus_function_errors_total",
-            "Invocations that ended in a function error.",
-            self.function_errors.load(Ordering::Relaxed),
-        );
-        counter(
-            "stratus_throttles_total",
-            "Invocations refused for concurrency.",
-            self.throttles.load(Ordering::Relaxed),
-        );
-        counter(
-            "stratus_cold_starts_total",
-            "Execution environments created.",
-            self.cold_starts.load(Ordering::Relaxed),
-        );
-        counter(
-            "stratus_cold_start_sandbox_setup_microseconds_total",
-            "Time creating sandboxes, until the runtime was started.",
-            self.sandbox_setup_us.load(Ordering::Relaxed),
-        );
-        counter(
-            "stratus_cold_start_runtime_init_microseconds_total",
-            "Time from runtime start to its first /next.",
-            self.runtime_init_us.load(Ordering::Relaxed),
-        );
-        let _ = writeln!(
-            out,
-            "# HELP stratus_idle_environments Frozen environments waiting for work.\n# TYPE stratus_idle_environments gauge\nstratus_idle_environments {idle_environments}"
-        );
-        out
+    fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// What the engine holds right now, for a scrape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineGauges {
+    /// Invocations holding a concurrency slot, account-wide.
+    pub concurrent_executions: usize,
+    /// Of those, invocations of functions without reserved concurrency.
+    pub unreserved_concurrent_executions: usize,
+    /// Invocations holding a slot, per function that has any or has idle environments
+    /// (by name, each once).
+    pub per_function: Vec<(String, usize)>,
+    /// Environments running an invocation.
+    pub busy: usize,
+    /// Idle environments not frozen yet.
+    pub idle: usize,
+    /// Idle environments the reaper has frozen.
+    pub frozen: usize,
+    /// Sandboxes spawned ahead of cold starts, ready to be assigned.
+    pub spare_sandboxes: usize,
+}
+
+impl<B: Backend> Engine<B> {
+    /// The engine's gauges right now (for a metrics scrape: it briefly takes the admission
+    /// and pool locks, as an invocation does).
+    pub fn gauges(&self) -> EngineGauges {
+        let (concurrent_executions, unreserved_concurrent_executions, mut per_function) =
+            self.concurrency();
+        let (idle, frozen, waiting) = self.inner.pool.census();
+        for f in waiting {
+            if !per_function.iter().any(|(g, _)| *g == f) {
+                per_function.push((f, 0));
+            }
+        }
+        EngineGauges {
+            concurrent_executions,
+            unreserved_concurrent_executions,
+            per_function,
+            busy: self.inner.busy.get(),
+            idle,
+            frozen,
+            spare_sandboxes: self.inner.backend.spares(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resource;
+
+    #[test]
+    fn resource_is_the_function_as_invoked() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:";
+        assert_eq!(resource(&format!("{arn}f1")), "f1");
+        assert_eq!(resource(&format!("{arn}f1:live")), "f1:live");
+        assert_eq!(resource(&format!("{arn}f1:$LATEST")), "f1:$LATEST");
+        assert_eq!(resource(&format!("{arn}f1:3")), "f1:3");
     }
 }

@@ -161,6 +161,21 @@ impl<B: Backend> Pool<B> {
         })
     }
 
+    /// Idle environments not frozen yet, frozen ones, and the functions they belong to.
+    pub fn census(&self) -> (usize, usize, Vec<String>) {
+        let Ok(idle) = self.idle.lock() else {
+            return (0, 0, Vec::new());
+        };
+        let envs = || {
+            idle.values()
+                .flat_map(|i| i.provisioned.iter().chain(&i.on_demand))
+        };
+        let frozen = envs().filter(|e| e.frozen).count();
+        let all = envs().count();
+        let functions = idle.keys().map(|k| k.function.clone()).collect();
+        (all - frozen, frozen, functions)
+    }
+
     /// Number of idle environments.
     pub fn len(&self) -> usize {
         self.idle

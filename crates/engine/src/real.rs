@@ -179,6 +179,10 @@ impl Backend for Real {
         // Dropping a spare kills it.
         drop(self.shells.drain());
     }
+
+    fn spares(&self) -> usize {
+        self.shells.ready()
+    }
 }
 
 /// A shell taken for a cold start that has not been assigned yet: if the cold start fails

@@ -71,6 +71,11 @@ pub trait Backend: Send + Sync + Sized + 'static {
 
     /// Drops what was prepared ahead (shutdown; blocks until it is gone).
     fn discard_ahead(&self);
+
+    /// Sandboxes prepared ahead and ready right now (for metrics).
+    fn spares(&self) -> usize {
+        0
+    }
 }
 
 impl Jail for Sandbox {

@@ -76,7 +76,8 @@ impl Shells {
         Ok((shell, listener))
     }
 
-    fn ready(&self) -> usize {
+    /// Spares ready to be assigned.
+    pub(crate) fn ready(&self) -> usize {
         self.spare.lock().map_or(0, |s| s.len())
     }
 

@@ -49,6 +49,8 @@ const TEARDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Serves until a stop signal; returns the sandbox host settings for the final sweep.
 async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> {
     let started = std::time::Instant::now();
+    // Before anything records: a metric handle taken earlier would record nowhere.
+    let metrics = stratus_metrics::install()?;
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
     let (key, generated) = credentials::load(&args.data_dir)?;
@@ -144,12 +146,14 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
     }
     crate::provisioning::wire(&control, &engine).await?;
     let (invocations, dispatcher) = start_async(&args, &store, &control, &engine).await?;
+    let scraper = stratus_metrics::Scraper::new(metrics, engine.clone(), Arc::clone(&store));
     let app = stratus_api::router(AppState {
         control,
         credentials: Arc::new(keys),
         engine: engine.clone(),
         invocations,
         logs,
+        metrics: Arc::new(scraper),
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
