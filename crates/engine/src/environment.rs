@@ -122,8 +122,11 @@ impl<B: Backend> Environment<B> {
         }
     }
 
-    /// Stops the environment for good (the blocking kill runs off the async workers).
-    pub fn destroy(self) {
+    /// Stops the environment for good (the blocking kill runs off the async workers). A
+    /// provisioned environment stops counting in its config at once, not when the kill is
+    /// done: otherwise a shrink could see it still alive and destroy one more.
+    pub fn destroy(mut self) {
+        drop(self.provisioned.take());
         self.api.shutdown();
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
