@@ -171,10 +171,18 @@ impl Core {
                     error_message: Some(reason),
                 }
             } else {
+                // The function's last error, and why no target took the event when one was
+                // configured (with none configured, the reason says nothing new).
+                let configured = end.on_failure.is_some() || end.dead_letter_target.is_some();
+                let error_message = match (ending.error_message, configured) {
+                    (Some(m), true) => Some(format!("{m} (not delivered: {reason})")),
+                    (None, true) => Some(format!("not delivered: {reason}")),
+                    (m, false) => m,
+                };
                 Failure {
                     condition: ending.condition.as_str().to_owned(),
                     error_type: ending.error_type,
-                    error_message: ending.error_message,
+                    error_message,
                 }
             }),
         };
