@@ -311,3 +311,77 @@ def test_terraform_provisioned_concurrency_config(terraform, server):
     terraform.run("destroy", "-auto-approve", "-no-color", "-input=false")
     with expect_error(404, "ResourceNotFoundException"):
         c.get_function(FunctionName=name)
+
+
+EVENT_INVOKE_TF = MAIN_TF.split('variable "memory"')[0] + """
+resource "aws_lambda_function" "sink" {
+  function_name    = "%(name)s-sink"
+  filename         = "${path.module}/fn.zip"
+  source_code_hash = filebase64sha256("${path.module}/fn.zip")
+  role             = "%(role)s"
+  runtime          = "python3.11"
+  handler          = "app.handler"
+}
+
+resource "aws_lambda_function" "fn" {
+  function_name    = "%(name)s"
+  filename         = "${path.module}/fn.zip"
+  source_code_hash = filebase64sha256("${path.module}/fn.zip")
+  role             = "%(role)s"
+  runtime          = "python3.11"
+  handler          = "app.handler"
+  dead_letter_config {
+    target_arn = aws_lambda_function.sink.arn
+  }
+}
+
+resource "aws_lambda_function_event_invoke_config" "async" {
+  function_name                = aws_lambda_function.fn.function_name
+  maximum_retry_attempts       = %(retries)d
+  maximum_event_age_in_seconds = 600
+  destination_config {
+    on_success {
+      destination = aws_lambda_function.sink.arn
+    }
+    on_failure {
+      destination = aws_lambda_function.sink.arn
+    }
+  }
+}
+"""
+
+
+def test_terraform_function_event_invoke_config(terraform, server):
+    c = make_client(server)
+    name = uniq("tfeic")
+    work = terraform.workdir
+    (work / "fn.zip").write_bytes(make_zip({"app.py": "def handler(event, context):\n    return event\n"}))
+
+    def write(retries: int) -> None:
+        (work / "main.tf").write_text(EVENT_INVOKE_TF % dict(
+            version=terraform.version, region=REGION, access_key=server.access_key,
+            secret_key=server.secret_key, endpoint=server.endpoint, name=name, role=ROLE,
+            retries=retries))
+
+    write(1)
+    terraform.run("init", "-no-color", "-input=false")
+    terraform.run("apply", "-auto-approve", "-no-color", "-input=false")
+    sink_arn = c.get_function(FunctionName=f"{name}-sink")["Configuration"]["FunctionArn"]
+    cfg = c.get_function_event_invoke_config(FunctionName=name)
+    assert cfg["MaximumRetryAttempts"] == 1 and cfg["MaximumEventAgeInSeconds"] == 600, cfg
+    assert cfg["DestinationConfig"] == {"OnSuccess": {"Destination": sink_arn},
+                                        "OnFailure": {"Destination": sink_arn}}, cfg
+    assert c.get_function_configuration(FunctionName=name)["DeadLetterConfig"] == {"TargetArn": sink_arn}
+
+    p = terraform.run("plan", "-detailed-exitcode", "-no-color", "-input=false", ok_codes=(0, 1, 2))
+    assert p.returncode == 0, f"terraform plan shows drift or failed (exit {p.returncode}):\n{p.stdout}\n{p.stderr}"
+
+    write(0)
+    terraform.run("apply", "-auto-approve", "-no-color", "-input=false")
+    assert c.get_function_event_invoke_config(FunctionName=name)["MaximumRetryAttempts"] == 0
+
+    terraform.run("destroy", "-auto-approve", "-no-color", "-input=false")
+    with expect_error(404, "ResourceNotFoundException"):
+        c.get_function(FunctionName=name)
+    with expect_error(404, "ResourceNotFoundException"):
+        c.get_function(FunctionName=f"{name}-sink")
