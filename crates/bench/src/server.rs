@@ -42,6 +42,11 @@ fn log_filter() -> String {
 impl Server {
     /// Starts the server and waits until `/healthz` answers; returns it and the time taken.
     pub fn start(binary: &Path) -> anyhow::Result<(Self, Duration)> {
+        Self::start_with(binary, &[])
+    }
+
+    /// [`Server::start`] with extra `stratus server` arguments.
+    pub fn start_with(binary: &Path, extra: &[&str]) -> anyhow::Result<(Self, Duration)> {
         let data = tempfile::tempdir()?;
         let addr = free_addr()?;
         let started = Instant::now();
@@ -49,6 +54,7 @@ impl Server {
             .args(["server", "--listen", &addr.to_string(), "--data-dir"])
             .arg(data.path())
             .args(["--log", &log_filter()])
+            .args(extra)
             .env("STRATUS_ACCESS_KEY_ID", ACCESS_KEY)
             .env("STRATUS_SECRET_ACCESS_KEY", SECRET)
             .stdout(Stdio::null())
