@@ -308,8 +308,9 @@ def test_kill_9_while_waiting_for_a_retry_still_retries(server_factory, tmp_path
     name = function(client, "dest-retry", FAILING)
     client.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
     request_id = event_invoke(client, name, {"n": 2})
-    # Failed once and back in the queue, unleased, waiting for its retry.
-    wait_for("the first failure", lambda: queued_event(first, request_id) == (1, False), interval=0.05)
+    # Failed once (its run on disk) and back in the queue, unleased, waiting for its retry.
+    wait_for("the first failure", lambda: queued_event(first, request_id) == (1, False)
+             and started_on_disk(data, request_id) == 1, interval=0.05)
     failed_at = time.monotonic()
     first.kill9()
     assert time.monotonic() - failed_at < RETRY_BASE_SECS, "the machine was too slow for this scenario"
