@@ -14,15 +14,18 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
 from unittest import mock
@@ -617,3 +620,166 @@ def make_logs_client(server: StratusServer):
         aws_secret_access_key=server.secret_key,
         config=Config(retries={"max_attempts": 1}, read_timeout=60, connect_timeout=10),
     )
+
+
+# --------------------------------------------------------------------------- async (events, logs, dead letters, webhooks)
+
+
+def wait_for(what, check, timeout=90.0, interval=0.2):
+    """Polls `check` until it returns a truthy value (returned); fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def event_invoke(client, name, payload=None, **kw) -> str:
+    """An Event invoke that must answer 202 with no body; returns its request id."""
+    resp = client.invoke(FunctionName=name, InvocationType="Event",
+                         Payload=json.dumps(payload if payload is not None else {}).encode(), **kw)
+    assert resp["StatusCode"] == 202, resp
+    assert resp["Payload"].read() == b""
+    return resp["ResponseMetadata"]["RequestId"]
+
+
+def log_events(logs, name, pattern):
+    """Every event of the function's log group matching `pattern` (none if no group yet)."""
+    out, token = [], None
+    while True:
+        kw = {"logGroupName": f"/aws/lambda/{name}", "filterPattern": pattern}
+        if token:
+            kw["nextToken"] = token
+        try:
+            page = logs.filter_log_events(**kw)
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ResourceNotFoundException":
+                return []
+            raise
+        out.extend(page["events"])
+        token = page.get("nextToken")
+        if not token:
+            return out
+
+
+def starts(logs, name, request_id=None):
+    """Timestamps (ms) of the START lines of `request_id` (or of every invocation)."""
+    events = log_events(logs, name, "START")
+    return sorted(
+        e["timestamp"]
+        for e in events
+        if e["message"].startswith("START RequestId:")
+        and (request_id is None or f"RequestId: {request_id} " in e["message"])
+    )
+
+
+def started_ids(logs, name):
+    return {e["message"].split()[2] for e in log_events(logs, name, "START") if e["message"].startswith("START ")}
+
+
+def started_on_disk(data_dir, request_id=None):
+    """Request ids with a START line in the log files on disk (what survives a kill -9);
+    with `request_id`, how many START lines it has."""
+    found = []
+    for path in (Path(data_dir) / "logs").rglob("*"):
+        if path.is_file():
+            found.extend(re.findall(r"START RequestId: ([0-9a-f-]{36})", path.read_text(errors="replace")))
+    return set(found) if request_id is None else found.count(request_id)
+
+
+def _metadata_db(server):
+    return sqlite3.connect(f"file:{server.data_dir / 'metadata.db'}?mode=ro", uri=True, timeout=10)
+
+
+def dead_letter(server, request_id):
+    """The stored dead letter of `request_id`: (condition, error_type, attempts), or None."""
+    db = _metadata_db(server)
+    try:
+        row = db.execute("SELECT failure, attempts FROM dead_letters WHERE id = ?", (request_id,)).fetchone()
+    finally:
+        db.close()
+    if row is None:
+        return None
+    failure = json.loads(row[0])
+    return failure["condition"], failure.get("error_type"), row[1]
+
+
+def queue_counts(server):
+    """(unleased, leased) events in the store's queue."""
+    db = _metadata_db(server)
+    try:
+        free = db.execute("SELECT count(*) FROM queue_events WHERE lease_owner IS NULL").fetchone()[0]
+        leased = db.execute("SELECT count(*) FROM queue_events WHERE lease_owner IS NOT NULL").fetchone()[0]
+    finally:
+        db.close()
+    return free, leased
+
+
+def queued_event(server, request_id):
+    """(attempts, leased) of `request_id` in the store's queue, or None if it is not queued."""
+    db = _metadata_db(server)
+    try:
+        row = db.execute("SELECT attempts, lease_owner IS NOT NULL FROM queue_events WHERE id = ?",
+                         (request_id,)).fetchone()
+    finally:
+        db.close()
+    return None if row is None else (row[0], bool(row[1]))
+
+
+class _DaemonHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class Hook:
+    """An HTTP server on 127.0.0.1 recording POSTs (headers, body) and answering `status`.
+
+    While `hold` is set (hook.release() clears it) every request is kept open after it
+    was recorded, until released; `arrived` is set by the first request."""
+
+    def __init__(self, status: int = 200, hold: bool = False):
+        received = self.received = []
+        lock = self.lock = threading.Lock()
+        self.arrived = arrived = threading.Event()
+        self.released = released = threading.Event()
+        if not hold:
+            released.set()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    received.append((self.headers, body))
+                arrived.set()
+                released.wait(120)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender is gone (killed)
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = _DaemonHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def release(self):
+        self.released.set()
+
+    def requests(self):
+        """[(headers, body bytes)] received so far; headers are looked up case-insensitively."""
+        with self.lock:
+            return list(self.received)
+
+    def bodies(self):
+        return [json.loads(b) for _, b in self.requests()]
+
+    def close(self):
+        self.released.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()

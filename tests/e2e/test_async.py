@@ -12,15 +12,28 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import re
-import sqlite3
 import threading
 import time
 
 import pytest
-from botocore.exceptions import ClientError
 
-from helpers import create_function, expect_error, make_client, make_logs_client, make_zip, uniq, wait_active
+from helpers import (
+    create_function,
+    dead_letter,
+    event_invoke,
+    expect_error,
+    log_events,
+    make_client,
+    make_logs_client,
+    make_zip,
+    queue_counts,
+    started_ids,
+    started_on_disk,
+    starts,
+    uniq,
+    wait_active,
+    wait_for,
+)
 
 FAILING = "def handler(event, context):\n    raise RuntimeError('boom ' + context.aws_request_id)\n"
 
@@ -29,84 +42,6 @@ MARKING = (
     "    print('MARK', context.aws_request_id, event.get('n'))\n"
     "    return {'n': event.get('n')}\n"
 )
-
-
-def wait_for(what, check, timeout=90.0, interval=0.2):
-    """Polls `check` until it returns a truthy value; fails after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
-
-
-def log_events(logs, name, pattern):
-    """Every event of the function's log group matching `pattern` (none if no group yet)."""
-    out, token = [], None
-    while True:
-        kw = {"logGroupName": f"/aws/lambda/{name}", "filterPattern": pattern}
-        if token:
-            kw["nextToken"] = token
-        try:
-            page = logs.filter_log_events(**kw)
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ResourceNotFoundException":
-                return []
-            raise
-        out.extend(page["events"])
-        token = page.get("nextToken")
-        if not token:
-            return out
-
-
-def starts(logs, name, request_id=None):
-    """Timestamps (ms) of the START lines of `request_id` (or of every invocation)."""
-    events = log_events(logs, name, "START")
-    return sorted(
-        e["timestamp"]
-        for e in events
-        if e["message"].startswith("START RequestId:")
-        and (request_id is None or f"RequestId: {request_id} " in e["message"])
-    )
-
-
-def started_ids(logs, name):
-    return {e["message"].split()[2] for e in log_events(logs, name, "START") if e["message"].startswith("START ")}
-
-
-def dead_letter(server, request_id):
-    """The stored dead letter of `request_id`: (condition, error_type, attempts), or None."""
-    db = sqlite3.connect(f"file:{server.data_dir / 'metadata.db'}?mode=ro", uri=True, timeout=10)
-    try:
-        row = db.execute("SELECT failure, attempts FROM dead_letters WHERE id = ?", (request_id,)).fetchone()
-    finally:
-        db.close()
-    if row is None:
-        return None
-    failure = json.loads(row[0])
-    return failure["condition"], failure.get("error_type"), row[1]
-
-
-def queue_counts(server):
-    """(unleased, leased) events in the store's queue."""
-    db = sqlite3.connect(f"file:{server.data_dir / 'metadata.db'}?mode=ro", uri=True, timeout=10)
-    try:
-        free = db.execute("SELECT count(*) FROM queue_events WHERE lease_owner IS NULL").fetchone()[0]
-        leased = db.execute("SELECT count(*) FROM queue_events WHERE lease_owner IS NOT NULL").fetchone()[0]
-    finally:
-        db.close()
-    return free, leased
-
-
-def event_invoke(client, name, payload=None, **kw):
-    resp = client.invoke(FunctionName=name, InvocationType="Event",
-                         Payload=json.dumps(payload if payload is not None else {}).encode(), **kw)
-    assert resp["StatusCode"] == 202, resp
-    assert resp["Payload"].read() == b""
-    return resp["ResponseMetadata"]["RequestId"]
 
 
 @pytest.fixture(scope="module")
@@ -331,15 +266,6 @@ KILL_HANDLER = (
     "        raise RuntimeError('retry me')\n"
     "    return event['n']\n"
 )
-
-
-def started_on_disk(data_dir):
-    """Request ids with a START line in the log files on disk (what survives a kill -9)."""
-    found = set()
-    for path in (data_dir / "logs").rglob("*"):
-        if path.is_file():
-            found.update(re.findall(r"START RequestId: ([0-9a-f-]{36})", path.read_text(errors="replace")))
-    return found
 
 
 def test_kill_9_mid_load_loses_no_acknowledged_event(server_factory, tmp_path):

@@ -12,15 +12,13 @@ import json
 import os
 import sqlite3
 import subprocess
-import threading
 import time
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from helpers import (
     REGION,
+    Hook,
     create_function,
     expect_error,
     make_client,
@@ -29,6 +27,7 @@ from helpers import (
     signed_request,
     uniq,
     wait_active,
+    wait_for,
 )
 
 ACCOUNT = "123456789012"
@@ -37,18 +36,6 @@ PREFIX = "/2026-12-01/functions"
 
 def arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-
-
-def wait_for(what, probe, timeout: float = 60.0, interval: float = 0.2):
-    """Polls `probe` until it answers something truthy; fails after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = probe()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 # ------------------------------------------------------------------ seeding and running the CLI
@@ -339,38 +326,6 @@ def async_available(lambda_client, fn) -> bool:
 def needs_async(async_available):
     if not async_available:
         pytest.skip("Event invokes are not accepted by this build (no dispatcher)")
-
-
-class Hook:
-    """An HTTP server on 127.0.0.1 recording POSTs and answering `status`."""
-
-    def __init__(self, status: int):
-        received = self.received = []
-        lock = self.lock = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with lock:
-                    received.append((dict(self.headers), body))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def bodies(self):
-        with self.lock:
-            return [json.loads(b) for _, b in self.received]
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 FAILING = make_zip({"app.py": "def handler(event, context):\n    raise ValueError('boom ' + str(event.get('n')))\n"})

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import urllib.request
 
 import boto3
@@ -15,7 +14,20 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from helpers import REGION, create_function, invoke_json, make_client, make_zip, uniq, wait_active
+from helpers import (
+    REGION,
+    Hook,
+    create_function,
+    dead_letter,
+    event_invoke,
+    invoke_json,
+    make_client,
+    make_zip,
+    queued_event,
+    uniq,
+    wait_active,
+    wait_for,
+)
 
 CODE = '''
 def handler(event, context):
@@ -23,6 +35,11 @@ def handler(event, context):
         raise ValueError("asked to fail")
     return {"ok": True}
 '''
+
+FAIL_ALWAYS = "def handler(event, context):\n    raise ValueError('always')\n"
+SLOW_OR_OK = "import time\ndef handler(event, context):\n    time.sleep(event.get('slow', 0))\n    return 1\n"
+# Long enough for the scrapes and the concurrency change while it runs, on a loaded machine.
+SLOW_SECS = 10
 
 SERIES = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)')
@@ -76,16 +93,6 @@ def no_retries(srv):
         "lambda", endpoint_url=srv.endpoint, region_name=REGION,
         aws_access_key_id=srv.access_key, aws_secret_access_key=srv.secret_key,
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
-
-
-def wait_for(what: str, cond, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = cond()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def test_metrics_after_a_known_sequence_of_invocations(server_factory):
@@ -216,3 +223,90 @@ def test_concurrent_executions_while_invocations_run(server_factory):
     assert s.get("stratus_environments", state="busy") == 0
     assert s.get("stratus_invocations_total", function=reserved, resource=reserved,
                  executed_version="$LATEST") == 1
+
+
+def test_async_metrics_after_a_known_sequence_of_events(server_factory):
+    srv = server_factory(extra_env={"STRATUS_ASYNC_RETRY_BASE_SECS": "1"})
+    client = make_client(srv)
+    codes = {"ok": CODE, "fail": FAIL_ALWAYS, "off": SLOW_OR_OK, "hook": CODE, "dlq": FAIL_ALWAYS}
+    names = {k: uniq(f"metrics-async-{k}") for k in codes}
+    for kind, name in names.items():
+        create_function(client, name, make_zip({"app.py": codes[kind]}), Timeout=60)
+        wait_active(client, name)
+    bad = Hook(500)
+    try:
+        client.put_function_event_invoke_config(FunctionName=names["fail"], MaximumRetryAttempts=1)
+        client.put_function_event_invoke_config(
+            FunctionName=names["hook"], DestinationConfig={"OnSuccess": {"Destination": bad.url}})
+        client.put_function_event_invoke_config(FunctionName=names["dlq"], MaximumRetryAttempts=0)
+        client.update_function_configuration(FunctionName=names["dlq"], DeadLetterConfig={"TargetArn": bad.url})
+        wait_active(client, names["dlq"])
+
+        # "off": one slow event holds the function's only slot; two more wait in the queue
+        # (throttled) until its reserved concurrency becomes 0, which ends them.
+        off = names["off"]
+        client.put_function_concurrency(FunctionName=off, ReservedConcurrentExecutions=1)
+        slow = event_invoke(client, off, {"slow": SLOW_SECS})
+        wait_for("the slow event to run",
+                 lambda: scrape(srv).get("stratus_concurrent_executions", function=off) == 1)
+        held = [event_invoke(client, off, {"i": i}) for i in range(2)]
+        assert wait_for("the queue of the held events",
+                        lambda: scrape(srv).get("stratus_async_queue_depth", function=off) == 3)
+        client.put_function_concurrency(FunctionName=off, ReservedConcurrentExecutions=0)
+        for rid in held:
+            assert wait_for("a dead letter", lambda: dead_letter(srv, rid))[0] == "ZeroReservedConcurrency"
+
+        sent = {"ok": 3, "fail": 2, "hook": 1, "dlq": 1}
+        ids = {kind: [event_invoke(client, names[kind], {"i": i}) for i in range(n)] for kind, n in sent.items()}
+        sent["off"] = 3
+        # The failures end as dead letters (so does the success whose OnSuccess failed).
+        for kind in ("fail", "hook", "dlq"):
+            for rid in ids[kind]:
+                wait_for(f"the dead letter of {kind}", lambda: dead_letter(srv, rid))
+        for rid in ids["ok"] + [slow]:
+            wait_for("a success to leave the queue", lambda: queued_event(srv, rid) is None)
+        s = wait_for("the queue to drain",
+                     lambda: (x := scrape(srv)).get("stratus_async_queue_depth", function=off) == 0 and x)
+    finally:
+        bad.close()
+
+    assert s.get("stratus_async_oldest_event_age_seconds", function=off) == 0
+    for kind, n in sent.items():
+        assert s.get("stratus_async_events_received_total", function=names[kind]) == n, (kind, s.text)
+    # One age per claim: every run (a retry is a run), and each end without a run.
+    ages = {"ok": 3, "fail": 2 * 2, "hook": 1, "dlq": 1}
+    for kind, n in ages.items():
+        assert s.get("stratus_async_event_age_seconds_count", function=names[kind]) == n, kind
+        assert s.get("stratus_async_event_age_seconds_bucket", function=names[kind], le="+Inf") == n
+    # The held events were also claimed (and throttled) while the slow one ran.
+    assert s.get("stratus_async_event_age_seconds_count", function=off) >= 3
+    dropped = s.series("stratus_async_events_dropped_total")
+    assert {tuple(sorted(k)): v for k, v in dropped.items() if dict(k)["function"] in names.values()} == {
+        (("condition", "RetriesExhausted"), ("function", names["fail"])): 2,
+        (("condition", "ZeroReservedConcurrency"), ("function", off)): 2,
+        (("condition", "RetriesExhausted"), ("function", names["dlq"])): 1,
+    }
+    # The failing webhook: one failed destination delivery, one failed dead-letter delivery,
+    # each tried twice.
+    assert s.get("stratus_destination_delivery_failures_total", function=names["hook"]) == 1
+    assert s.get("stratus_dead_letter_errors_total", function=names["dlq"]) == 1
+    for kind in ("ok", "fail", "off"):
+        assert s.get("stratus_destination_delivery_failures_total", function=names[kind]) is None
+        assert s.get("stratus_dead_letter_errors_total", function=names[kind]) is None
+    assert len(bad.requests()) == 4
+    # The runs are invocations like any other, through the qualified ARN the event runs as
+    # (its destination record's functionArn); the held events never ran.
+    latest = {kind: dict(function=n, resource=f"{n}:$LATEST", executed_version="$LATEST")
+              for kind, n in names.items()}
+    assert s.get("stratus_invocations_total", **latest["ok"]) == 3
+    assert s.get("stratus_errors_total", **latest["fail"]) == 4
+    assert s.get("stratus_invocations_total", **latest["off"]) == 1
+    assert s.get("stratus_errors_total", **latest["off"]) == 0
+    for name, kind in (("stratus_async_events_received_total", "counter"),
+                       ("stratus_async_event_age_seconds", "histogram"),
+                       ("stratus_async_events_dropped_total", "counter"),
+                       ("stratus_destination_delivery_failures_total", "counter"),
+                       ("stratus_dead_letter_errors_total", "counter"),
+                       ("stratus_async_queue_depth", "gauge"),
+                       ("stratus_async_oldest_event_age_seconds", "gauge")):
+        assert s.types.get(name) == kind, (name, s.types.get(name))
