@@ -46,10 +46,20 @@ fn io(op: &'static str) -> impl FnOnce(std::io::Error) -> SandboxError {
     move |e| SandboxError::io(op, e)
 }
 
+/// Held from choosing a free loop device to configuring it (see [`attach`]).
+static ATTACH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Attaches `image` to a free loop device (auto-clearing) and returns the device path and an
 /// open handle. Auto-clear detaches the device at its last close while unmounted, so the
 /// handle must be kept until the sandbox has mounted it.
 pub(crate) fn attach(image: &Path) -> Result<(PathBuf, std::fs::File), SandboxError> {
+    // LOOP_CTL_GET_FREE names a free device without reserving it: concurrent callers are all
+    // handed the same one, and all but one then fail to configure it. Within this process
+    // (a burst of cold starts) the lookup and the configuration are therefore one step;
+    // the retries below only meet other processes of the host.
+    let _serial = ATTACH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let control = OpenOptions::new()
         .read(true)
         .write(true)
@@ -119,6 +129,54 @@ pub(crate) fn attach(image: &Path) -> Result<(PathBuf, std::fs::File), SandboxEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A burst of attaches from many threads at once: every one gets its own device (before
+    /// the lookup and configuration were one step, concurrent callers were handed the same
+    /// free device and ran out of tries). Needs root and loop devices; skipped without.
+    #[test]
+    fn concurrent_attaches_each_get_a_device() {
+        #![allow(clippy::unwrap_used)]
+        if OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/loop-control")
+            .is_err()
+        {
+            eprintln!("skipped: /dev/loop-control is not available");
+            return;
+        }
+        const THREADS: usize = 32;
+        let dir = tempfile::tempdir().unwrap();
+        let images: Vec<PathBuf> = (0..THREADS)
+            .map(|i| {
+                let p = dir.path().join(format!("img{i}"));
+                std::fs::File::create(&p).unwrap().set_len(1 << 20).unwrap();
+                p
+            })
+            .collect();
+        let barrier = std::sync::Barrier::new(THREADS);
+        let attached: Vec<(PathBuf, std::fs::File)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = images
+                .iter()
+                .map(|image| {
+                    let barrier = &barrier;
+                    scope.spawn(move || {
+                        barrier.wait();
+                        attach(image)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap())
+                .collect()
+        });
+        let mut paths: Vec<&PathBuf> = attached.iter().map(|(p, _)| p).collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), THREADS, "devices were shared: {paths:?}");
+        // Dropping the handles detaches the devices (auto-clear, nothing mounted).
+    }
 
     #[test]
     fn layouts_match_the_kernel() {
