@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use stratus_store::queue::GroupCommit;
 use stratus_store::{Store, StoreError};
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
@@ -30,15 +31,18 @@ const LEASES_LEFT_BEHIND: Duration = Duration::from_secs(30 * 24 * 3600);
 
 impl Dispatch {
     /// A dispatcher with a new owner id over the store's queue.
+    /// `commit` is the store's group commit (the one the accept path enqueues through):
+    /// the ends and releases of events share its transactions.
     pub fn new(
         store: Arc<dyn Store>,
+        commit: GroupCommit,
         invoker: Arc<dyn Invoker>,
         finish: Arc<dyn Finish>,
         clock: Arc<dyn Clock>,
         settings: DispatchSettings,
     ) -> Self {
         Self {
-            core: Arc::new(Core::new(store, invoker, finish, clock, settings)),
+            core: Arc::new(Core::new(store, commit, invoker, finish, clock, settings)),
         }
     }
 

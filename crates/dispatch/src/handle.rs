@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use stratus_invocation::SyncResult;
-use stratus_store::queue::{Failure, QueuedEvent, Release};
+use stratus_store::queue::{Failure, GroupCommit, GroupCommitError, QueuedEvent, Release};
 use stratus_store::{Store, StoreError};
 
 use crate::decide::{self, Condition, Ending, Step};
@@ -16,6 +16,9 @@ use crate::{Clock, DispatchSettings, EventEnd, Finish, Invoker, Target};
 /// What handling needs; shared by every running event.
 pub(crate) struct Core {
     pub store: Arc<dyn Store>,
+    /// Ends and releases go through the group commit, sharing transactions with each
+    /// other and with the accepted events.
+    pub commit: GroupCommit,
     pub invoker: Arc<dyn Invoker>,
     pub finish: Arc<dyn Finish>,
     pub clock: Arc<dyn Clock>,
@@ -29,6 +32,7 @@ pub(crate) struct Core {
 impl Core {
     pub fn new(
         store: Arc<dyn Store>,
+        commit: GroupCommit,
         invoker: Arc<dyn Invoker>,
         finish: Arc<dyn Finish>,
         clock: Arc<dyn Clock>,
@@ -36,6 +40,7 @@ impl Core {
     ) -> Self {
         Self {
             store,
+            commit,
             invoker,
             finish,
             clock,
@@ -205,17 +210,15 @@ impl Core {
         &self,
         event: &QueuedEvent,
         failure: Option<&Failure>,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.store.begin().await?;
-        let held = match failure {
-            None => tx.complete(&event.id, &self.owner).await?,
+    ) -> Result<bool, GroupCommitError> {
+        match failure {
+            None => self.commit.complete(&event.id, &self.owner).await,
             Some(f) => {
-                tx.dead_letter(&event.id, &self.owner, f, self.clock.now())
-                    .await?
+                self.commit
+                    .dead_letter(&event.id, &self.owner, f.clone(), self.clock.now())
+                    .await
             }
-        };
-        tx.commit().await?;
-        Ok(held)
+        }
     }
 
     async fn release(&self, event: &QueuedEvent, after: Duration, count_attempt: bool) {
@@ -226,13 +229,7 @@ impl Core {
             not_before,
             count_attempt,
         };
-        let result = async {
-            let mut tx = self.store.begin().await?;
-            tx.release(&event.id, &self.owner, &release).await?;
-            tx.commit().await
-        }
-        .await;
-        if let Err(error) = result {
+        if let Err(error) = self.commit.release(&event.id, &self.owner, release).await {
             tracing::warn!(function = %event.function, request_id = %event.id, %error,
                 "cannot release an async event; it runs again when its lease expires");
         }

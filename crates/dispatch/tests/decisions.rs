@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stratus_dispatch::{Dispatch, DispatchSettings, Target};
-use stratus_store::queue::ClaimRequest;
+use stratus_store::queue::{ClaimRequest, GroupCommit};
 use support::{enqueue, store, t0, Answer, FakeInvoker, ManualClock, Recorder};
 
 fn settings() -> DispatchSettings {
@@ -29,6 +29,7 @@ fn dispatch(
 ) -> Dispatch {
     Dispatch::new(
         Arc::clone(store),
+        GroupCommit::start(Arc::clone(store), 64).0,
         invoker.clone(),
         finish.clone(),
         clock.clone(),
@@ -334,6 +335,7 @@ async fn the_loop_runs_an_event_when_woken_and_stops_on_shutdown() {
     let finish = Arc::new(Recorder::default());
     let d = Dispatch::new(
         Arc::clone(&store),
+        GroupCommit::start(Arc::clone(&store), 64).0,
         invoker.clone(),
         finish.clone(),
         Arc::new(stratus_dispatch::SystemClock),

@@ -208,7 +208,7 @@ async fn start_async(
     let wake = Arc::new(tokio::sync::Notify::new());
     let (commit, _committer) = stratus_store::queue::GroupCommit::start(Arc::clone(store), 1024);
     let invocations = Invocations::new(control.clone(), engine.clone()).with_queue(
-        stratus_invocation::AsyncQueue::new(commit, Arc::clone(&wake)),
+        stratus_invocation::AsyncQueue::new(commit.clone(), Arc::clone(&wake)),
     );
     let invoker = LiveInvoker::new(control.clone(), invocations.clone(), Arc::clone(store));
     let deliverer = Deliverer::new(
@@ -222,6 +222,7 @@ async fn start_async(
     control.on_redrive(Arc::new(move |_function: &str| redriven.notify_one()));
     let dispatch = Dispatch::new(
         Arc::clone(store),
+        commit,
         Arc::new(invoker),
         Arc::new(deliverer),
         Arc::new(SystemClock),
