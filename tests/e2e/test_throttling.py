@@ -120,6 +120,27 @@ def test_account_limit_throttles_with_its_reason(server_factory):
     assert len(log_streams(srv, f"/aws/lambda/{victim}")) == 1
 
 
+def test_a_reservation_stays_free_for_its_function(server_factory):
+    """Functions without a reservation share only what no reservation holds: with a limit of
+    3 and 2 reserved, one unreserved invoke fills their pool, and the reserved function still
+    runs."""
+    srv = server_factory(extra_env={
+        "STRATUS_ACCOUNT_CONCURRENCY": "3",
+        "STRATUS_MIN_UNRESERVED_CONCURRENCY": "1",
+    })
+    client = make_client(srv)
+    reserved, open_fn, other = sleeper(client), sleeper(client), sleeper(client)
+    client.put_function_concurrency(FunctionName=reserved, ReservedConcurrentExecutions=2)
+    assert client.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        held = pool.submit(hold, make_client(srv), open_fn)
+        reason, err = throttle_reason(client, other)
+        assert reason == "ConcurrentInvocationLimitExceeded", err
+        assert call(client, reserved) == '"ok"'
+        assert held.result(timeout=60) == '"ok"'
+    assert call(client, other) == '"ok"'
+
+
 def test_min_unreserved_above_the_limit_is_refused_at_start(stratus_bin, tmp_path):
     import subprocess
 

@@ -92,6 +92,9 @@ pub struct InvokeTarget {
     pub invoked_arn: String,
     /// The function's reserved concurrency.
     pub reserved_concurrency: Option<i64>,
+    /// The concurrency that functions without a reservation share: the account limit less
+    /// every function's reservation (as of the store generation the target was read at).
+    pub unreserved_pool: i64,
 }
 
 /// Invoke targets by (function name as given, qualifier as given), valid for one store
@@ -109,6 +112,7 @@ struct Cached {
     extra: Option<(std::sync::Arc<FunctionVersion>, f64)>,
     invoked_arn: String,
     reserved_concurrency: Option<i64>,
+    unreserved_pool: i64,
 }
 
 impl Cached {
@@ -123,6 +127,7 @@ impl Cached {
             version,
             invoked_arn: self.invoked_arn.clone(),
             reserved_concurrency: self.reserved_concurrency,
+            unreserved_pool: self.unreserved_pool,
         }
     }
 }
@@ -224,12 +229,14 @@ impl Control {
             )),
             None => None,
         };
+        let reserved_total = store.reserved_concurrency_total(None).await.internal()?;
         Ok(Cached {
             generation,
             primary: std::sync::Arc::new(primary),
             extra: extra.map(|(v, w)| (std::sync::Arc::new(v), w)),
             invoked_arn,
             reserved_concurrency: row.reserved_concurrency,
+            unreserved_pool: self.limits().concurrent_executions - reserved_total,
         })
     }
 }

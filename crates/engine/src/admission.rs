@@ -43,8 +43,15 @@ impl Drop for Slot {
 }
 
 impl<B: Backend> Engine<B> {
-    /// Takes a slot for `function`, or refuses with Lambda's throttling reason.
-    pub(crate) fn admit(&self, function: &str, reserved: Option<i64>) -> Result<Slot, EngineError> {
+    /// Takes a slot for `function`, or refuses with Lambda's throttling reason. A function
+    /// with a reservation is held to it (and always has it: the others share only what no
+    /// reservation holds); one without is held to `unreserved_pool`, when given.
+    pub(crate) fn admit(
+        &self,
+        function: &str,
+        reserved: Option<i64>,
+        unreserved_pool: Option<i64>,
+    ) -> Result<Slot, EngineError> {
         let mut r =
             self.inner.running.lock().map_err(|_| {
                 EngineError::platform(function, PlatformError::Poisoned("admission"))
@@ -57,7 +64,9 @@ impl<B: Backend> Engine<B> {
                 ));
             }
         }
-        if r.total >= self.inner.config.account_concurrency {
+        let pool_full =
+            reserved.is_none() && unreserved_pool.is_some_and(|pool| r.unreserved as i64 >= pool);
+        if pool_full || r.total >= self.inner.config.account_concurrency {
             return Err(EngineError::Throttled("ConcurrentInvocationLimitExceeded"));
         }
         r.total += 1;

@@ -336,6 +336,7 @@ pub(crate) fn invocation_of(
         client_context: None,
         tail: true,
         reserved_concurrency: reserved,
+        unreserved_pool: None,
         request_id: request_id.into(),
     }
 }

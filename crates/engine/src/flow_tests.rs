@@ -126,3 +126,34 @@ async fn shutdown_destroys_idle_environments() {
     assert_eq!(script.kills(), 2);
     assert_eq!(engine.idle_environments(), 0);
 }
+
+/// Reservations are guaranteed: functions without one share only the unreserved pool, and a
+/// function with a reservation is admitted while that pool is full.
+#[tokio::test]
+async fn the_unreserved_pool_is_shared_and_reservations_stay_available() {
+    let (engine, script, _logs) = engine(no_cap());
+    script.then(Act::Hang);
+    let mut unreserved = request("open", "r-1", None);
+    unreserved.unreserved_pool = Some(1);
+    let mut holding = Box::pin(engine.invoke(unreserved));
+    tokio::select! {
+        _ = &mut holding => panic!("a hanging invocation finished"),
+        () = until("the runtime has the event", || script.entered.load(Ordering::SeqCst) == 1) => {}
+    }
+    // The pool of 1 is in use: another unreserved function is throttled for the account...
+    let mut other = request("other", "r-2", None);
+    other.unreserved_pool = Some(1);
+    let throttled = engine.invoke(other).await.unwrap_err();
+    assert!(
+        matches!(
+            throttled,
+            EngineError::Throttled("ConcurrentInvocationLimitExceeded")
+        ),
+        "{throttled:?}"
+    );
+    // ...while a function with a reservation still runs.
+    let mut reserved = request("reserved", "r-3", Some(2));
+    reserved.unreserved_pool = Some(1);
+    assert!(engine.invoke(reserved).await.is_ok());
+    drop(holding);
+}

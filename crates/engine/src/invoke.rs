@@ -35,6 +35,10 @@ pub struct InvokeRequest {
     pub tail: bool,
     /// The function's reserved concurrency.
     pub reserved_concurrency: Option<i64>,
+    /// For a function without a reservation, the concurrency such functions share (the
+    /// account limit less every reservation, so that reservations stay guaranteed); `None`
+    /// for the account limit alone.
+    pub unreserved_pool: Option<i64>,
     /// The invocation's request id (the API request's, as on Lambda).
     pub request_id: String,
 }
@@ -94,7 +98,11 @@ impl<B: Backend> Engine<B> {
         let f = &req.function;
         let resource = crate::metrics::resource(&req.invoked_arn);
         let slot = self
-            .admit(&f.function_name, req.reserved_concurrency)
+            .admit(
+                &f.function_name,
+                req.reserved_concurrency,
+                req.unreserved_pool,
+            )
             .inspect_err(|e| {
                 if matches!(e, EngineError::Throttled(_)) {
                     crate::metrics::throttled(&f.function_name, resource, &f.version);

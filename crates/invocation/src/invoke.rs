@@ -72,6 +72,7 @@ impl Invocations {
                 client_context,
                 tail: req.log_type == LogType::Tail,
                 reserved_concurrency: target.reserved_concurrency,
+                unreserved_pool: Some(target.unreserved_pool),
                 request_id: req.request_id,
             })
             .await
