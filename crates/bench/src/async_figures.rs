@@ -13,7 +13,6 @@ use crate::client::{signed, signed_with, Conn};
 use crate::figures::{ms, percentile, us};
 use crate::server::Server;
 
-const ENQUEUE_FOR: Duration = Duration::from_secs(3);
 const ENQUEUE_CONNECTIONS: usize = 64;
 const COMMITS: usize = 2_000;
 const LATENCY_EVENTS: usize = 300;
@@ -47,36 +46,6 @@ fn create_logging(conn: &mut Conn, addr: SocketAddr, name: &str, zip: &[u8]) -> 
         String::from_utf8_lossy(conn.body())
     );
     Ok(())
-}
-
-/// Event invokes from `ENQUEUE_CONNECTIONS` keep-alive connections for `ENQUEUE_FOR`:
-/// acknowledged (202) events per second.
-fn enqueue_rate(addr: SocketAddr, request: &[u8]) -> anyhow::Result<f64> {
-    let accepted = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..ENQUEUE_CONNECTIONS)
-            .map(|_| {
-                scope.spawn(move || -> anyhow::Result<u64> {
-                    let mut conn = Conn::open(addr)?;
-                    let start = Instant::now();
-                    let mut n = 0u64;
-                    while start.elapsed() < ENQUEUE_FOR {
-                        let status = conn.roundtrip(request)?;
-                        anyhow::ensure!(status == 202, "event invoke answered {status}");
-                        n += 1;
-                    }
-                    Ok(n)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| anyhow::anyhow!("client thread panicked"))?
-            })
-            .sum::<anyhow::Result<u64>>()
-    })?;
-    Ok(accepted as f64 / ENQUEUE_FOR.as_secs_f64())
 }
 
 /// The floor: one small row per transaction in a WAL database with `synchronous=FULL`, in
@@ -184,7 +153,7 @@ pub fn run(binary: &Path, noop: &Path) -> anyhow::Result<()> {
         "event invoke: {}",
         String::from_utf8_lossy(conn.body())
     );
-    let rate = enqueue_rate(addr, &event)?;
+    let rate = crate::figures::throughput(addr, &event, ENQUEUE_CONNECTIONS, 202)?;
     let floor = commit_floor(server._data.path())?;
     drop(server);
 

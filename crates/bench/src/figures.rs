@@ -86,10 +86,13 @@ fn latencies(
     Ok(out)
 }
 
+/// `request` from `connections` keep-alive connections for three seconds, each answer
+/// checked to be `expect`: answers per second.
 pub(crate) fn throughput(
     addr: SocketAddr,
     request: &[u8],
     connections: usize,
+    expect: u16,
 ) -> anyhow::Result<f64> {
     let done = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..connections)
@@ -99,7 +102,8 @@ pub(crate) fn throughput(
                     let start = Instant::now();
                     let mut n = 0u64;
                     while start.elapsed() < THROUGHPUT_FOR {
-                        conn.roundtrip(request)?;
+                        let status = conn.roundtrip(request)?;
+                        anyhow::ensure!(status == expect, "answered {status}, not {expect}");
                         n += 1;
                     }
                     Ok(n)
@@ -197,9 +201,9 @@ pub fn run(binary: &Path) -> anyhow::Result<()> {
     let mut echo_lat = latencies(&mut echo_conn, &plain_get(echo, "/"), ROUNDTRIPS, 200)?;
 
     let conns = 4;
-    let cfg_tput = throughput(addr, &get_cfg, conns)?;
-    let health_tput = throughput(addr, &health, conns)?;
-    let echo_tput = throughput(echo, &plain_get(echo, "/"), conns)?;
+    let cfg_tput = throughput(addr, &get_cfg, conns, 200)?;
+    let health_tput = throughput(addr, &health, conns, 200)?;
+    let echo_tput = throughput(echo, &plain_get(echo, "/"), conns, 200)?;
 
     // Durable writes: CreateFunction (zip inspection, blob fsync, SQLite commit).
     let mut creates = Vec::with_capacity(CREATES);

@@ -111,9 +111,9 @@ fn measure(addr: SocketAddr, name: &str, label: &str) -> anyhow::Result<Row> {
         anyhow::ensure!(conn.roundtrip(&req)? == 200, "warm invoke failed");
         Ok(())
     })?;
-    let tput1 = throughput(addr, &req, 1)?;
-    throughput(addr, &req, 4)?; // let the pool grow to four environments
-    let tput4 = throughput(addr, &req, 4)?;
+    let tput1 = throughput(addr, &req, 1, 200)?;
+    throughput(addr, &req, 4, 200)?; // let the pool grow to four environments
+    let tput4 = throughput(addr, &req, 4, 200)?;
 
     let (mut cold, mut setup, mut init) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..COLD {
