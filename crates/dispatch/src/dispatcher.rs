@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use stratus_store::queue::GroupCommit;
+use stratus_store::queue::{GroupCommit, GroupCommitError};
 use stratus_store::{Store, StoreError};
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
@@ -67,7 +67,7 @@ impl Dispatch {
 
     /// Claims what is due (up to the concurrency) and runs it all to its next state;
     /// answers how many events it claimed.
-    pub async fn run_due(&self) -> Result<usize, StoreError> {
+    pub async fn run_due(&self) -> Result<usize, GroupCommitError> {
         let events = self
             .core
             .claim(self.core.settings.concurrency.max(1))

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use stratus_invocation::SyncResult;
 use stratus_store::queue::{Failure, GroupCommit, GroupCommitError, QueuedEvent, Release};
-use stratus_store::{Store, StoreError};
+use stratus_store::Store;
 
 use crate::decide::{self, Condition, Ending, Step};
 use crate::{Clock, DispatchSettings, EventEnd, Finish, Invoker, Target};
@@ -236,18 +236,15 @@ impl Core {
     }
 
     /// Leases up to `limit` due events.
-    pub async fn claim(&self, limit: usize) -> Result<Vec<QueuedEvent>, StoreError> {
-        let mut tx = self.store.begin().await?;
-        let events = tx
+    pub async fn claim(&self, limit: usize) -> Result<Vec<QueuedEvent>, GroupCommitError> {
+        self.commit
             .claim(&stratus_store::queue::ClaimRequest {
                 owner: &self.owner,
                 limit,
                 now: self.clock.now(),
                 lease: self.settings.lease,
             })
-            .await?;
-        tx.commit().await?;
-        Ok(events)
+            .await
     }
 }
 

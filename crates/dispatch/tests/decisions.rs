@@ -29,7 +29,7 @@ fn dispatch(
 ) -> Dispatch {
     Dispatch::new(
         Arc::clone(store),
-        GroupCommit::start(Arc::clone(store), 64).0,
+        GroupCommit::start(Arc::clone(store), 64).unwrap().0,
         invoker.clone(),
         finish.clone(),
         clock.clone(),
@@ -335,7 +335,7 @@ async fn the_loop_runs_an_event_when_woken_and_stops_on_shutdown() {
     let finish = Arc::new(Recorder::default());
     let d = Dispatch::new(
         Arc::clone(&store),
-        GroupCommit::start(Arc::clone(&store), 64).0,
+        GroupCommit::start(Arc::clone(&store), 64).unwrap().0,
         invoker.clone(),
         finish.clone(),
         Arc::new(stratus_dispatch::SystemClock),

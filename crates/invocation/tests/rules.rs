@@ -94,7 +94,7 @@ async fn fixture() -> Fixture {
     .unwrap();
     control.create_function(create).await.unwrap();
     let enqueued = Arc::new(tokio::sync::Notify::new());
-    let (commit, _task) = GroupCommit::start(Arc::clone(&store), 64);
+    let (commit, _task) = GroupCommit::start(Arc::clone(&store), 64).unwrap();
     let service = Invocations::new(control.clone(), engine.clone())
         .with_queue(AsyncQueue::new(commit, Arc::clone(&enqueued)));
     Fixture {

@@ -128,7 +128,7 @@ async fn group(dir: &std::path::Path, n: usize, ids: Ids) {
         "group-v7.db"
     };
     let store = Arc::new(SqliteStore::open(&dir.join(name)).await.unwrap());
-    let (queue, committer) = GroupCommit::start(store.clone(), 1024);
+    let (queue, committer) = GroupCommit::start(store.clone(), 1024).unwrap();
     let per_task = n / CONCURRENCY;
     let events: Vec<Vec<NewEvent>> = (0..CONCURRENCY)
         .map(|t| {
@@ -161,7 +161,9 @@ async fn group(dir: &std::path::Path, n: usize, ids: Ids) {
         started.elapsed(),
     );
     drop(queue);
-    committer.await.unwrap();
+    tokio::task::spawn_blocking(move || committer.join())
+        .await
+        .unwrap();
     store.close().await;
 }
 

@@ -15,7 +15,7 @@ use stratus_store::{Store, StoreError};
 async fn many_concurrent_callers_are_all_answered_and_all_stored() {
     let (_dir, store) = open().await;
     let store = Arc::new(store);
-    let (queue, committer) = GroupCommit::start(store.clone(), 256);
+    let (queue, committer) = GroupCommit::start(store.clone(), 256).unwrap();
     let tasks: Vec<_> = (0..64)
         .map(|t| {
             let queue = queue.clone();
@@ -38,7 +38,9 @@ async fn many_concurrent_callers_are_all_answered_and_all_stored() {
     }
     assert!(store.queued_event("t63-39").await.unwrap().is_some());
     drop(queue);
-    committer.await.unwrap();
+    tokio::task::spawn_blocking(move || committer.join())
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -46,7 +48,7 @@ async fn a_refused_event_fails_alone_and_its_batch_is_stored() {
     let (_dir, store) = open().await;
     store.enqueue(&event("taken", "f", t0())).await.unwrap();
     let store = Arc::new(store);
-    let (queue, _committer) = GroupCommit::start(store.clone(), 64);
+    let (queue, _committer) = GroupCommit::start(store.clone(), 64).unwrap();
     let tasks: Vec<_> = (0..32)
         .map(|i| {
             let queue = queue.clone();
@@ -80,7 +82,7 @@ async fn a_refused_event_fails_alone_and_its_batch_is_stored() {
 async fn a_failed_transaction_answers_every_caller_with_the_error() {
     let (dir, store) = open().await;
     let store = Arc::new(store);
-    let (queue, _committer) = GroupCommit::start(store.clone(), 64);
+    let (queue, _committer) = GroupCommit::start(store.clone(), 64).unwrap();
     store.close().await; // every begin now fails
     let tasks: Vec<_> = (0..16)
         .map(|i| {

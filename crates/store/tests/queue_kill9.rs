@@ -31,7 +31,7 @@ async fn kill9_child_enqueues_until_killed() {
         return;
     };
     let store = Arc::new(SqliteStore::open(Path::new(&db)).await.unwrap());
-    let (queue, _committer) = GroupCommit::start(store, 512);
+    let (queue, _committer) = GroupCommit::start(store, 512).unwrap();
     let tasks: Vec<_> = (0..32)
         .map(|t| {
             let queue = queue.clone();

@@ -206,7 +206,8 @@ async fn start_async(
     use stratus_destinations::{Deliverer, DeliveryConfig};
     use stratus_dispatch::{Dispatch, DispatchSettings, InvocationSink, LiveInvoker, SystemClock};
     let wake = Arc::new(tokio::sync::Notify::new());
-    let (commit, _committer) = stratus_store::queue::GroupCommit::start(Arc::clone(store), 1024);
+    let (commit, _committer) = stratus_store::queue::GroupCommit::start(Arc::clone(store), 1024)
+        .context("starting the queue committer")?;
     let invocations = Invocations::new(control.clone(), engine.clone()).with_queue(
         stratus_invocation::AsyncQueue::new(commit.clone(), Arc::clone(&wake)),
     );

@@ -14,20 +14,20 @@
 //! SQLite, a few multi-row INSERTs); an event refused on its own (its id is queued
 //! already) is answered with [`StoreError::Conflict`] while the rest of its batch commits.
 //!
-//! The dispatcher's writes on leased events (complete, release, dead-letter) go the same
-//! way, so that running events does not cost a durable commit each and does not queue
-//! single-row transactions in front of the enqueues on the store's one write connection.
-//! They are applied in the batch's transaction after its enqueues, each answered with what
-//! its [`QueueWrite`](crate::QueueWrite) method answered.
+//! The dispatcher's writes (its claims, and complete, release and dead-letter on leased
+//! events) go the same way, so that running events does not cost a durable commit each and
+//! does not queue small transactions in front of the enqueues on the store's one write
+//! connection. They are applied in the batch's transaction after its enqueues (so a claim
+//! sees the events committed with it), each answered with what its
+//! [`QueueWrite`](crate::QueueWrite) method answered.
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 
 use chrono::{DateTime, Utc};
 
-use super::{Failure, NewEvent, Release};
+use super::{ClaimRequest, Failure, NewEvent, QueuedEvent, Release};
 use crate::{Store, StoreError, WriteTx};
 
 /// Why a group-committed enqueue was not acknowledged.
@@ -41,17 +41,36 @@ pub enum GroupCommitError {
     Stopped,
 }
 
-/// A handle to the committer task; clone it freely. The task ends once every handle is
-/// dropped and the events already sent are answered.
+/// A handle to the committer; clone it freely.
 #[derive(Debug, Clone)]
 pub struct GroupCommit {
     sender: mpsc::Sender<Pending>,
+}
+
+/// The committer's thread.
+#[derive(Debug)]
+pub struct Committer(std::thread::JoinHandle<()>);
+
+impl Committer {
+    /// Waits (blocking) until the committer has answered everything sent and every
+    /// [`GroupCommit`] handle is gone.
+    pub fn join(self) {
+        if self.0.join().is_err() {
+            tracing::error!("the queue committer panicked");
+        }
+    }
 }
 
 /// One write a batch carries.
 #[derive(Debug)]
 enum Op {
     Enqueue(NewEvent),
+    Claim {
+        owner: String,
+        limit: usize,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+    },
     Complete {
         id: String,
         owner: String,
@@ -69,27 +88,70 @@ enum Op {
     },
 }
 
-/// An operation and its caller's answer: for an enqueue, `true`; for the others, whether
-/// the owner still held the event.
+/// What an operation did: for an enqueue, `Held(true)`; for a claim, the leased events;
+/// for the others, whether the owner still held the event.
+#[derive(Debug)]
+enum Done {
+    Held(bool),
+    Claimed(Vec<QueuedEvent>),
+}
+
+/// An operation and its caller's answer.
 #[derive(Debug)]
 struct Pending {
     op: Op,
-    answer: oneshot::Sender<Result<bool, GroupCommitError>>,
+    answer: oneshot::Sender<Result<Done, GroupCommitError>>,
+}
+
+impl Done {
+    fn held(self) -> bool {
+        matches!(self, Done::Held(true))
+    }
 }
 
 impl GroupCommit {
-    /// Starts the committer task on the current runtime; each transaction holds at most
-    /// `max_batch` events (at least 1).
-    pub fn start(store: Arc<dyn Store>, max_batch: usize) -> (Self, JoinHandle<()>) {
+    /// Starts the committer on a thread of its own; each transaction holds at most
+    /// `max_batch` events (at least 1). The thread ends once every handle is dropped and
+    /// the operations already sent are answered.
+    ///
+    /// The committer is a chain of short steps, each waiting on the store (begin, write,
+    /// commit): on a runtime shared with the request handlers every step would wait again
+    /// behind the handlers' tasks, and batches would take several times their own cost.
+    pub fn start(store: Arc<dyn Store>, max_batch: usize) -> std::io::Result<(Self, Committer)> {
         let max_batch = max_batch.max(1);
         let (sender, receiver) = mpsc::channel(max_batch.saturating_mul(2));
-        let task = tokio::spawn(run(store, receiver, max_batch));
-        (Self { sender }, task)
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let thread = std::thread::Builder::new()
+            .name("stratus-queue-commit".into())
+            .spawn(move || runtime.block_on(run(store, receiver, max_batch)))?;
+        Ok((Self { sender }, Committer(thread)))
     }
 
     /// Enqueues an event; returns once the transaction holding it has committed.
     pub async fn enqueue(&self, event: NewEvent) -> Result<(), GroupCommitError> {
         self.submit(Op::Enqueue(event)).await.map(drop)
+    }
+
+    /// [`QueueWrite::claim`](crate::QueueWrite::claim), committed with a batch: the events
+    /// are answered once their leases are on disk.
+    pub async fn claim(
+        &self,
+        request: &ClaimRequest<'_>,
+    ) -> Result<Vec<QueuedEvent>, GroupCommitError> {
+        let done = self
+            .submit(Op::Claim {
+                owner: request.owner.to_owned(),
+                limit: request.limit,
+                now: request.now,
+                lease: request.lease,
+            })
+            .await?;
+        Ok(match done {
+            Done::Claimed(events) => events,
+            Done::Held(_) => Vec::new(),
+        })
     }
 
     /// [`QueueWrite::complete`](crate::QueueWrite::complete), committed with a batch.
@@ -99,6 +161,7 @@ impl GroupCommit {
             owner: owner.to_owned(),
         })
         .await
+        .map(Done::held)
     }
 
     /// [`QueueWrite::release`](crate::QueueWrite::release), committed with a batch.
@@ -114,6 +177,7 @@ impl GroupCommit {
             release,
         })
         .await
+        .map(Done::held)
     }
 
     /// [`QueueWrite::dead_letter`](crate::QueueWrite::dead_letter), committed with a batch.
@@ -131,9 +195,10 @@ impl GroupCommit {
             at,
         })
         .await
+        .map(Done::held)
     }
 
-    async fn submit(&self, op: Op) -> Result<bool, GroupCommitError> {
+    async fn submit(&self, op: Op) -> Result<Done, GroupCommitError> {
         let (answer, answered) = oneshot::channel();
         self.sender
             .send(Pending { op, answer })
@@ -182,7 +247,7 @@ async fn commit_batch(store: &dyn Store, batch: &mut Vec<Pending>) {
 async fn write(
     store: &dyn Store,
     batch: &[Pending],
-) -> Result<Vec<Result<bool, GroupCommitError>>, StoreError> {
+) -> Result<Vec<Result<Done, GroupCommitError>>, StoreError> {
     let events: Vec<&NewEvent> = batch
         .iter()
         .filter_map(|p| match &p.op {
@@ -210,7 +275,7 @@ async fn write(
                         format!("event {}", e.id),
                     ))))
                 } else {
-                    Ok(true)
+                    Ok(Done::Held(true))
                 }
             }
             op => Ok(apply(&mut *tx, op).await?),
@@ -221,19 +286,34 @@ async fn write(
     Ok(answers)
 }
 
-/// One operation on a leased event, inside the batch's transaction.
-async fn apply(tx: &mut dyn WriteTx, op: &Op) -> Result<bool, StoreError> {
-    match op {
-        Op::Enqueue(_) => Ok(true),
-        Op::Complete { id, owner } => tx.complete(id, owner).await,
-        Op::Release { id, owner, release } => tx.release(id, owner, release).await,
+/// One of the dispatcher's operations, inside the batch's transaction.
+async fn apply(tx: &mut dyn WriteTx, op: &Op) -> Result<Done, StoreError> {
+    let held = match op {
+        Op::Enqueue(_) => true,
+        Op::Claim {
+            owner,
+            limit,
+            now,
+            lease,
+        } => {
+            let request = ClaimRequest {
+                owner,
+                limit: *limit,
+                now: *now,
+                lease: *lease,
+            };
+            return Ok(Done::Claimed(tx.claim(&request).await?));
+        }
+        Op::Complete { id, owner } => tx.complete(id, owner).await?,
+        Op::Release { id, owner, release } => tx.release(id, owner, release).await?,
         Op::DeadLetter {
             id,
             owner,
             failure,
             at,
-        } => tx.dead_letter(id, owner, failure, *at).await,
-    }
+        } => tx.dead_letter(id, owner, failure, *at).await?,
+    };
+    Ok(Done::Held(held))
 }
 
 #[cfg(test)]
@@ -245,7 +325,7 @@ mod tests {
     use super::*;
     use crate::{QueueRead, SqliteStore};
 
-    fn pending(id: &str) -> (Pending, oneshot::Receiver<Result<bool, GroupCommitError>>) {
+    fn pending(id: &str) -> (Pending, oneshot::Receiver<Result<Done, GroupCommitError>>) {
         let (answer, answered) = oneshot::channel();
         let event = NewEvent {
             id: id.into(),
@@ -285,7 +365,7 @@ mod tests {
             .into_iter()
             .map(|mut a| a.try_recv().unwrap())
             .collect();
-        let refused = |r: &Result<bool, GroupCommitError>| matches!(r, Err(GroupCommitError::Store(e)) if matches!(**e, StoreError::Conflict(_)));
+        let refused = |r: &Result<Done, GroupCommitError>| matches!(r, Err(GroupCommitError::Store(e)) if matches!(**e, StoreError::Conflict(_)));
         assert!(answers[0].is_ok() && answers[1].is_ok() && answers[3].is_ok());
         assert!(refused(&answers[2]), "{:?}", answers[2]);
         assert!(
@@ -335,12 +415,41 @@ mod tests {
         commit_batch(&store, &mut batch).await;
         let answers: Vec<bool> = answers
             .into_iter()
-            .map(|mut a| a.try_recv().unwrap().unwrap())
+            .map(|mut a| a.try_recv().unwrap().unwrap().held())
             .collect();
         // b queued; a not held by the other owner, completed by its own, then gone.
         assert_eq!(answers, [true, false, true, false]);
         assert!(store.queued_event("a").await.unwrap().is_none());
         assert!(store.queued_event("b").await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_claim_leases_the_events_committed_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
+        let (a, _) = pending("a");
+        let (b, _) = pending("b");
+        let now = DateTime::from_timestamp_millis(0).unwrap();
+        let (answer, mut claimed) = oneshot::channel();
+        let claim = Pending {
+            op: Op::Claim {
+                owner: "o".into(),
+                limit: 8,
+                now,
+                lease: std::time::Duration::from_secs(60),
+            },
+            answer,
+        };
+        let mut batch = vec![a, claim, b];
+        commit_batch(&store, &mut batch).await;
+        let Done::Claimed(events) = claimed.try_recv().unwrap().unwrap() else {
+            panic!("a claim is answered with events")
+        };
+        let mut ids: Vec<_> = events.iter().map(|e| e.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["a", "b"], "the batch's enqueues come first");
+        let stored = store.queued_event("a").await.unwrap().unwrap();
+        assert_eq!(stored.lease.unwrap().owner, "o");
     }
 
     #[tokio::test]
