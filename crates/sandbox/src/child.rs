@@ -152,7 +152,7 @@ pub(crate) fn exit(code: i32) -> ! {
 }
 
 /// Blocks until one byte arrives; false on EOF/error (the parent is gone).
-fn wait_byte(fd: RawFd) -> bool {
+pub(crate) fn wait_byte(fd: RawFd) -> bool {
     let mut b = 0u8;
     loop {
         // SAFETY: reads at most one byte into a live stack variable.
@@ -414,12 +414,16 @@ fn exit_code_of(status: i32) -> i32 {
     }
 }
 
-/// Entry point of the child the server cloned (pid 1 of the new pid namespace): waits to
-/// be placed in its cgroups, then executes init with only the control descriptors open.
-/// Never returns.
+/// Entry point of the child the server cloned (pid 1 of the new pid namespace): executes
+/// init at once with only the control descriptors open. Never returns. Init waits for the
+/// first byte on its control pipe (the parent has put it in its cgroups) before it does
+/// anything else.
 ///
 /// # Safety
-/// Must only be called in the child right after `clone`, with a context prepared before it.
+/// Must only be called in the child of a `clone(CLONE_VM | CLONE_VFORK)`, on a stack of its
+/// own, with a context prepared before the clone. The child shares the parent's memory
+/// while the calling thread is suspended: it writes nothing but its own stack (and, on
+/// failure, the suspended thread's `errno`), allocates nothing and takes no lock.
 pub(crate) unsafe fn shell(ctx: &ShellCtx<'_>) -> ! {
     let f = ctx.fds;
     reset_signals();
@@ -429,10 +433,6 @@ pub(crate) unsafe fn shell(ctx: &ShellCtx<'_>) -> ! {
         libc::dup2(f.devnull, 0);
         libc::dup2(f.devnull, 1);
         libc::dup2(f.devnull, 2);
-    }
-    // 1st byte: the parent has put us in our cgroups.
-    if !wait_byte(f.go_r) {
-        exit(1);
     }
     for fd in f.all() {
         // SAFETY: clears FD_CLOEXEC on a descriptor this process owns, so init inherits it.

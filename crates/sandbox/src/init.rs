@@ -48,6 +48,12 @@ pub fn init_main() -> ! {
         // runtime's exec closes the report pipe (the host's signal that it started).
         unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
+    // 1st byte: the server has put us in our cgroups (it cloned and executed us first, so
+    // that the clone shares its memory instead of copying its page tables). Nothing is
+    // allocated before, so all of init's own memory is charged to the sandbox.
+    if !child::wait_byte(fds.go_r) {
+        child::exit(0)
+    }
     let seccomp = match seccomp::programs() {
         Ok(p) => p,
         Err(_) => {
