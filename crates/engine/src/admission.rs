@@ -101,3 +101,35 @@ impl<B: Backend> Engine<B> {
         self.inner.running.lock().map_or(usize::MAX, |r| r.total)
     }
 }
+
+impl<B: Backend> crate::Inner<B> {
+    /// Holds `memory_mb` of the host's capacity for a new environment of `function`: at
+    /// once when it fits, else after evicting idle on-demand environments, least recently
+    /// used first; throttled (`ConcurrentInvocationLimitExceeded`) when nothing idle is left.
+    pub(crate) fn hold_memory(
+        &self,
+        function: &str,
+        memory_mb: u32,
+    ) -> Result<crate::capacity::MemoryLease, EngineError> {
+        let mb = u64::from(memory_mb);
+        loop {
+            if let Some(lease) = self.capacity.try_take(mb) {
+                return Ok(lease);
+            }
+            let Some(mut idle) = self.pool.evict_oldest() else {
+                tracing::info!(
+                    function,
+                    memory_mb,
+                    held_mb = self.capacity.held_mb(),
+                    limit_mb = self.capacity.limit_mb(),
+                    "host memory is fully held by busy environments; invocation throttled"
+                );
+                return Err(EngineError::Throttled("ConcurrentInvocationLimitExceeded"));
+            };
+            tracing::debug!(function, env = %idle.id, "idle environment evicted to make room");
+            // Its memory is free for the taking now; the kill finishes in the background.
+            drop(idle.memory.take());
+            idle.destroy();
+        }
+    }
+}

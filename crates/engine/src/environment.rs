@@ -77,6 +77,8 @@ pub struct Environment<B: Backend> {
     pub(crate) provisioned: Option<crate::provisioned::Member>,
     /// Its metric handles, for the resource it was last invoked through.
     pub(crate) metrics: Option<crate::metrics::InvokeHandles>,
+    /// Its function's memory, held against the host's capacity until it is gone.
+    pub(crate) memory: Option<crate::capacity::MemoryLease>,
 }
 
 impl<B: Backend> std::fmt::Debug for Environment<B> {
@@ -111,6 +113,7 @@ impl<B: Backend> Environment<B> {
             output,
             provisioned: None,
             metrics: None,
+            memory: None,
         }
     }
 

@@ -276,6 +276,25 @@ pub(crate) fn engine_with(
     lifetime: Lifetime,
     idle_ttl: Duration,
 ) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    engine_limited(lifetime, idle_ttl, u64::MAX)
+}
+
+/// [`engine`] whose environments may hold `memory_limit_mb` in all.
+pub(crate) fn engine_with_memory(
+    memory_limit_mb: u64,
+) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    let lifetime = Lifetime {
+        max_invocations: 0,
+        max_age: Duration::ZERO,
+    };
+    engine_limited(lifetime, Duration::from_secs(3600), memory_limit_mb)
+}
+
+fn engine_limited(
+    lifetime: Lifetime,
+    idle_ttl: Duration,
+    memory_limit_mb: u64,
+) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
     let script = Arc::new(Script::default());
     let logs = Arc::new(Recorded::default());
     let config = EngineConfig {
@@ -291,6 +310,7 @@ pub(crate) fn engine_with(
         host: HostConfig::detect(),
         cpus: 2,
         spare_sandboxes: 0,
+        memory_limit_mb,
     };
     let engine = Engine::with_backend(
         config,

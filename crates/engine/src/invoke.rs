@@ -118,6 +118,12 @@ impl<B: Backend> Engine<B> {
         let env = match self.inner.pool.take(&key) {
             Some(env) => self.thawed(env, f)?,
             None => {
+                let memory = self
+                    .inner
+                    .hold_memory(&f.function_name, f.settings.memory_size)
+                    .inspect_err(|_| {
+                        crate::metrics::throttled(&f.function_name, resource, &f.version);
+                    })?;
                 let id = uuid::Uuid::new_v4().simple().to_string();
                 let stream = self.stream_name(f, &id);
                 match self
@@ -126,7 +132,8 @@ impl<B: Backend> Engine<B> {
                     .create(f, &req.request_id, id, stream, InitType::OnDemand)
                     .await?
                 {
-                    Created::Ready(env) => {
+                    Created::Ready(mut env) => {
+                        env.memory = Some(memory);
                         crate::metrics::cold_start(
                             &f.function_name,
                             env.sandbox_setup,

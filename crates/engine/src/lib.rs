@@ -16,6 +16,7 @@
 //! them, [`provisioner`] makes and retires them).
 
 mod admission;
+pub mod capacity;
 mod cold_start;
 pub mod env_vars;
 pub mod environment;
@@ -34,6 +35,8 @@ pub mod seams;
 mod shells;
 mod tmp_images;
 
+#[cfg(test)]
+mod capacity_tests;
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
@@ -103,6 +106,9 @@ pub struct EngineConfig {
     pub cpus: u32,
     /// Sandboxes kept spawned ahead of cold starts (0: each cold start spawns its own).
     pub spare_sandboxes: usize,
+    /// The memory live environments may hold in all (their functions' `MemorySize`), in
+    /// MB: the host's memory times the overcommit setting ([`capacity`]).
+    pub memory_limit_mb: u64,
 }
 
 /// The invoke engine over a [`Backend`] (sandboxes on this host unless a test says
@@ -135,6 +141,7 @@ struct Inner<B: Backend> {
     running: Arc<Mutex<admission::Running>>,
     provisioned: provisioned::Registry,
     busy: metrics::Busy,
+    capacity: Arc<capacity::Capacity>,
 }
 
 impl Engine {
@@ -152,13 +159,14 @@ impl<B: Backend> Engine<B> {
     pub fn with_backend(config: EngineConfig, backend: B, logs: Arc<dyn LogSink>) -> Self {
         let engine = Self {
             inner: Arc::new(Inner {
-                config,
                 backend,
                 logs,
                 pool: pool::Pool::default(),
                 running: Arc::default(),
                 provisioned: provisioned::Registry::default(),
                 busy: metrics::Busy::default(),
+                capacity: capacity::Capacity::new(config.memory_limit_mb),
+                config,
             }),
         };
         tokio::spawn(provisioner::run(Arc::downgrade(&engine.inner)));
@@ -210,6 +218,11 @@ impl<B: Backend> Engine<B> {
         if done.is_err() {
             tracing::warn!("environments may have outlived shutdown");
         }
+    }
+
+    /// MB of the host's memory live environments hold now (their functions' MemorySize).
+    pub fn memory_held_mb(&self) -> u64 {
+        self.inner.capacity.held_mb()
     }
 
     /// Idle environments right now.

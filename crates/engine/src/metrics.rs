@@ -156,6 +156,10 @@ pub struct EngineGauges {
     pub frozen: usize,
     /// Sandboxes spawned ahead of cold starts, ready to be assigned.
     pub spare_sandboxes: usize,
+    /// MB of host memory live environments hold (their functions' MemorySize).
+    pub memory_held_mb: u64,
+    /// MB they may hold in all (host memory times the overcommit setting).
+    pub memory_limit_mb: u64,
 }
 
 impl<B: Backend> Engine<B> {
@@ -178,6 +182,8 @@ impl<B: Backend> Engine<B> {
             idle,
             frozen,
             spare_sandboxes: self.inner.backend.spares(),
+            memory_held_mb: self.inner.capacity.held_mb(),
+            memory_limit_mb: self.inner.capacity.limit_mb(),
         }
     }
 }

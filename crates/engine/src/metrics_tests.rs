@@ -106,8 +106,10 @@ async fn invocations_errors_throttles_and_cold_starts_are_counted_per_resource()
             ..g.clone()
         },
         EngineGauges {
-            // Nothing runs; the function has an idle environment.
+            // Nothing runs; the function has an idle environment, which holds its memory.
             per_function: vec![("f".to_owned(), 0)],
+            memory_held_mb: 128,
+            memory_limit_mb: u64::MAX,
             ..EngineGauges::default()
         },
         "{g:?}"

@@ -132,6 +132,28 @@ impl<B: Backend> Pool<B> {
         out
     }
 
+    /// Removes the on-demand environment idle the longest (to make room on the host; see
+    /// [`crate::capacity`]). Provisioned environments are never evicted.
+    pub fn evict_oldest(&self) -> Option<Environment<B>> {
+        let mut idle = self.idle.lock().ok()?;
+        let (key, at) = idle
+            .iter()
+            .flat_map(|(key, envs)| {
+                envs.on_demand
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, e)| (e.idle_since, key, i))
+            })
+            .min_by_key(|(since, _, _)| *since)
+            .map(|(_, key, i)| (key.clone(), i))?;
+        let envs = idle.get_mut(&key)?;
+        let env = envs.on_demand.remove(at);
+        if envs.is_empty() {
+            idle.remove(&key);
+        }
+        Some(env)
+    }
+
     /// Removes up to `n` idle environments of a provisioned part.
     pub(crate) fn remove_provisioned(&self, part: &Arc<Part>, n: usize) -> Vec<Environment<B>> {
         let Ok(mut idle) = self.idle.lock() else {

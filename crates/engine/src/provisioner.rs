@@ -100,6 +100,21 @@ impl<B: Backend> Inner<B> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let stream = stream_name(f, &id);
         let init_id = uuid::Uuid::new_v4().to_string();
+        let memory = match self.hold_memory(&f.function_name, f.settings.memory_size) {
+            Ok(memory) => memory,
+            Err(_) => {
+                part.starting.fetch_sub(1, Ordering::AcqRel);
+                self.provisioned.fail(
+                    &part.config,
+                    format!(
+                        "Not enough host memory: busy environments hold {} of the {} MB they may (see --memory-overcommit)",
+                        self.capacity.held_mb(),
+                        self.capacity.limit_mb()
+                    ),
+                );
+                return;
+            }
+        };
         let created = self
             .backend
             .create(f, &init_id, id, stream.clone(), InitType::Provisioned)
@@ -107,6 +122,7 @@ impl<B: Backend> Inner<B> {
         let group = &f.settings.logging.log_group;
         match created {
             Ok(Created::Ready(mut env)) => {
+                env.memory = Some(memory);
                 // Counted as alive before it stops counting as starting: never both zero.
                 env.provisioned = Some(Member::join(
                     Arc::clone(&part),

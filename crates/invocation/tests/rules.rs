@@ -79,6 +79,7 @@ async fn fixture() -> Fixture {
             host: stratus_sandbox::HostConfig::detect(),
             cpus: 1,
             spare_sandboxes: 0,
+            memory_limit_mb: u64::MAX,
             lifetime: stratus_engine::Lifetime::default(),
         },
         blobs,

@@ -83,6 +83,16 @@ pub fn describe() {
         "Sandboxes spawned ahead of cold starts, ready now."
     );
     describe_gauge!(
+        ENVIRONMENT_MEMORY_HELD,
+        Unit::Bytes,
+        "Host memory live environments hold: the sum of their functions' MemorySize."
+    );
+    describe_gauge!(
+        ENVIRONMENT_MEMORY_LIMIT,
+        Unit::Bytes,
+        "Host memory environments may hold in all (host memory times --memory-overcommit)."
+    );
+    describe_gauge!(
         RESIDENT_MEMORY,
         Unit::Bytes,
         "Resident memory of the server process."

@@ -33,5 +33,9 @@ pub const ASYNC_OLDEST_EVENT_AGE: &str = "stratus_async_oldest_event_age_seconds
 pub const ENVIRONMENTS: &str = "stratus_environments";
 /// Gauge: sandboxes spawned ahead of cold starts, ready now.
 pub const SPARE_SANDBOXES: &str = "stratus_spare_sandboxes";
+/// Gauge: host memory live environments hold (their functions' MemorySize), bytes.
+pub const ENVIRONMENT_MEMORY_HELD: &str = "stratus_environment_memory_held_bytes";
+/// Gauge: host memory environments may hold in all (host memory times the overcommit).
+pub const ENVIRONMENT_MEMORY_LIMIT: &str = "stratus_environment_memory_limit_bytes";
 /// Gauge: the server's resident memory, bytes.
 pub const RESIDENT_MEMORY: &str = "stratus_process_resident_memory_bytes";

@@ -50,6 +50,8 @@ pub(crate) fn engine(g: &EngineGauges, seen: &mut Seen) {
         gauge!(ENVIRONMENTS, "state" => state).set(n as f64);
     }
     gauge!(SPARE_SANDBOXES).set(g.spare_sandboxes as f64);
+    gauge!(ENVIRONMENT_MEMORY_HELD).set((g.memory_held_mb * 1024 * 1024) as f64);
+    gauge!(ENVIRONMENT_MEMORY_LIMIT).set((g.memory_limit_mb.saturating_mul(1024 * 1024)) as f64);
 }
 
 /// The async queue's depth and oldest event per function, as of `now`.
@@ -131,6 +133,8 @@ mod tests {
                 idle: 1,
                 frozen: 4,
                 spare_sandboxes: 2,
+                memory_held_mb: 256,
+                memory_limit_mb: 1024,
             };
             engine(&g, &mut seen);
             let text = handle.render();
@@ -159,6 +163,10 @@ mod tests {
                 ["stratus_unreserved_concurrent_executions 1"]
             );
             assert_eq!(lines(&text, SPARE_SANDBOXES), ["stratus_spare_sandboxes 2"]);
+            assert_eq!(
+                lines(&text, ENVIRONMENT_MEMORY_HELD),
+                ["stratus_environment_memory_held_bytes 268435456"]
+            );
             assert!(
                 text.contains("# HELP stratus_environments Live execution environments"),
                 "{text}"

@@ -47,6 +47,13 @@ pub struct ServerArgs {
         default_value_t = 100
     )]
     pub min_unreserved_concurrency: i64,
+    /// MiB of memory the host offers environments (default: the host's MemTotal).
+    #[arg(long, env = "STRATUS_HOST_MEMORY_MB")]
+    pub host_memory_mb: Option<u64>,
+    /// How many times the host's memory live environments may hold in all (the sum of
+    /// their functions' MemorySize): idle ones are evicted, then invokes throttled, past it.
+    #[arg(long, env = "STRATUS_MEMORY_OVERCOMMIT", default_value_t = 8.0)]
+    pub memory_overcommit: f64,
     /// Days function logs are kept (default: forever).
     #[arg(long, env = "STRATUS_LOG_RETENTION_DAYS")]
     pub log_retention_days: Option<u32>,
@@ -110,12 +117,33 @@ impl ServerArgs {
             self.min_unreserved_concurrency,
             self.account_concurrency
         );
+        anyhow::ensure!(
+            self.memory_overcommit.is_finite() && self.memory_overcommit > 0.0,
+            "--memory-overcommit must be a positive number, got {}",
+            self.memory_overcommit
+        );
+        anyhow::ensure!(
+            self.host_memory_mb != Some(0),
+            "--host-memory-mb must be at least 1"
+        );
         self.function_ids()?;
         anyhow::ensure!(
             self.async_concurrency > 0,
             "--async-concurrency must be at least 1"
         );
         Ok(())
+    }
+
+    /// The memory live environments may hold in all, in MiB, and the host memory it was
+    /// computed from (given, or read from /proc/meminfo).
+    pub fn memory_limit_mb(&self) -> anyhow::Result<(u64, u64)> {
+        let host = match self.host_memory_mb {
+            Some(mb) => mb,
+            None => stratus_engine::capacity::host_memory_mb().ok_or_else(|| {
+                anyhow::anyhow!("cannot read MemTotal from /proc/meminfo; pass --host-memory-mb")
+            })?,
+        };
+        Ok(((host as f64 * self.memory_overcommit) as u64, host))
     }
 
     /// The uid and gid functions run as.

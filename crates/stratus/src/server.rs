@@ -119,6 +119,13 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
     }
     let cgroup_version = host.cgroup_version;
     let (uid, gid) = args.function_ids()?;
+    let (memory_limit_mb, host_memory_mb) = args.memory_limit_mb()?;
+    tracing::info!(
+        host_memory_mb,
+        overcommit = args.memory_overcommit,
+        memory_limit_mb,
+        "environments may hold this much memory (their functions' MemorySize) in all"
+    );
     let engine = stratus_engine::Engine::new(
         stratus_engine::EngineConfig {
             region: args.region.clone(),
@@ -136,6 +143,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
             host: host.clone(),
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             spare_sandboxes: args.spare_sandboxes,
+            memory_limit_mb,
         },
         blobs_for_engine,
         Arc::clone(&logs),
