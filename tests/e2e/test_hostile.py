@@ -396,6 +396,35 @@ def test_fork_bomb_is_bounded(lambda_client, canary):
     assert "FunctionError" not in resp and out["forked"] == 2, out
 
 
+FD_HOG = r"""
+import os, resource
+
+def handler(event, context):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    fds, error = [], None
+    try:
+        while len(fds) < 100000:
+            fds.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError as e:
+        error = e.errno
+    opened = len(fds)
+    for fd in fds:
+        os.close(fd)
+    return {"soft": soft, "hard": hard, "opened": opened, "errno": error}
+"""
+
+
+def test_descriptors_are_limited_as_on_lambda(lambda_client, canary):
+    # The server raises its own limit to hold many environments; a function keeps Lambda's
+    # 1,024 and cannot raise it.
+    hog = _deploy(lambda_client, FD_HOG, "fdhog")
+    resp, out = invoke_json(lambda_client, hog, {})
+    assert "FunctionError" not in resp, out
+    assert (out["soft"], out["hard"]) == (1024, 1024), out
+    assert out["errno"] == errno.EMFILE and out["opened"] < 1024, out
+    check_canary(lambda_client, canary)
+
+
 # --------------------------------------------------------------------------- memory & /tmp
 
 

@@ -33,6 +33,20 @@ impl EngineError {
         }
     }
 
+    /// A cold start that failed because the host is out of a resource (descriptors,
+    /// processes, memory, disk) becomes a throttle, logged here with its causes: a burst
+    /// gets environments or 429s, never a 500. Anything else is unchanged.
+    pub(crate) fn exhaustion_throttles(self) -> Self {
+        match self {
+            EngineError::Platform { function, source } if source.host_exhausted() => {
+                tracing::warn!(function = %function, error = %chain(&source),
+                    "the host is out of a resource; invocation throttled");
+                EngineError::Throttled("ConcurrentInvocationLimitExceeded")
+            }
+            other => other,
+        }
+    }
+
     /// The Lambda error answered to the client. A platform failure is logged here with its
     /// whole chain of causes; the client only learns which function it concerned (the causes
     /// name host paths and internals).
@@ -102,6 +116,52 @@ mod tests {
             },
         );
         assert!(std::error::Error::source(&s).unwrap().source().is_some());
+    }
+
+    #[test]
+    fn a_host_out_of_a_resource_throttles_and_other_failures_stay_500s() {
+        let sandbox =
+            |op, source| EngineError::platform("f", PlatformError::Sandbox { op, source });
+        let exhausted = [
+            sandbox(
+                "spawn",
+                SandboxError::Io {
+                    op: "clone",
+                    source: std::io::Error::from_raw_os_error(nix::libc::EAGAIN),
+                },
+            ),
+            sandbox(
+                "assign",
+                SandboxError::Setup {
+                    step: "mount /tmp".into(),
+                    errno: nix::errno::Errno::ENOSPC,
+                },
+            ),
+            EngineError::platform(
+                "f",
+                PlatformError::Capture(std::io::Error::from_raw_os_error(nix::libc::EMFILE)),
+            ),
+        ];
+        for e in exhausted {
+            assert!(
+                matches!(
+                    e.exhaustion_throttles(),
+                    EngineError::Throttled("ConcurrentInvocationLimitExceeded")
+                ),
+                "throttled"
+            );
+        }
+        let fault = sandbox(
+            "spawn",
+            SandboxError::Io {
+                op: "clone",
+                source: std::io::Error::from_raw_os_error(nix::libc::EPERM),
+            },
+        );
+        assert!(matches!(
+            fault.exhaustion_throttles(),
+            EngineError::Platform { .. }
+        ));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use nix::errno::Errno;
+
 use stratus_artifacts::{BlobError, UnpackError};
 use stratus_sandbox::SandboxError;
 
@@ -76,7 +78,41 @@ pub enum PlatformError {
     Poisoned(&'static str),
 }
 
+/// What a system call answers when the host (or this process) is out of something:
+/// descriptors, processes or threads, memory, disk.
+const EXHAUSTED: [Errno; 5] = [
+    Errno::EMFILE,
+    Errno::ENFILE,
+    Errno::EAGAIN,
+    Errno::ENOMEM,
+    Errno::ENOSPC,
+];
+
 impl PlatformError {
+    /// Whether the failure is the host running out of a resource (somewhere in its chain of
+    /// causes), rather than a fault: such an invocation is throttled, as Lambda throttles
+    /// when it has no capacity, instead of failing with a 500.
+    pub(crate) fn host_exhausted(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cause {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io
+                    .raw_os_error()
+                    .is_some_and(|c| EXHAUSTED.contains(&Errno::from_raw(c)))
+                {
+                    return true;
+                }
+            }
+            if let Some(SandboxError::Setup { errno, .. }) = e.downcast_ref::<SandboxError>() {
+                if EXHAUSTED.contains(errno) {
+                    return true;
+                }
+            }
+            cause = e.source();
+        }
+        false
+    }
+
     /// A failed sandbox operation.
     pub(crate) fn sandbox(op: &'static str) -> impl FnOnce(SandboxError) -> Self {
         move |source| PlatformError::Sandbox { op, source }

@@ -130,8 +130,13 @@ impl<B: Backend> Engine<B> {
                     .inner
                     .backend
                     .create(f, &req.request_id, id, stream, InitType::OnDemand)
-                    .await?
-                {
+                    .await
+                    .map_err(EngineError::exhaustion_throttles)
+                    .inspect_err(|e| {
+                        if matches!(e, EngineError::Throttled(_)) {
+                            crate::metrics::throttled(&f.function_name, resource, &f.version);
+                        }
+                    })? {
                     Created::Ready(mut env) => {
                         env.memory = Some(memory);
                         crate::metrics::cold_start(

@@ -31,6 +31,11 @@ pub(crate) const STEP_EXEC: i32 = 10_009;
 pub(crate) const STEP_STDIO: i32 = 10_010;
 pub(crate) const STEP_INIT_EXEC: i32 = 10_011;
 pub(crate) const STEP_ORDER: i32 = 10_012;
+pub(crate) const STEP_RLIMIT: i32 = 10_013;
+
+/// Descriptors a function may hold, as on Lambda (the server raises its own limit far above
+/// this to hold many environments; the runtime must not inherit that).
+pub(crate) const FUNCTION_FDS: libc::rlim_t = 1024;
 
 /// Names the step in a child report.
 pub(crate) fn step_name(step: i32, ops: &[Op]) -> String {
@@ -48,6 +53,7 @@ pub(crate) fn step_name(step: i32, ops: &[Op]) -> String {
         STEP_STDIO => "stdio".into(),
         STEP_INIT_EXEC => "exec sandbox init".into(),
         STEP_ORDER => "receive order".into(),
+        STEP_RLIMIT => "limit descriptors".into(),
         s => usize::try_from(s - STEP_OP_BASE)
             .ok()
             .and_then(|i| ops.get(i))
@@ -58,8 +64,8 @@ pub(crate) fn step_name(step: i32, ops: &[Op]) -> String {
 /// The child's file descriptors (all ≥ 3, all O_CLOEXEC).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ChildFds {
-    /// Read end of the control pipe: byte 1 = "you are in your cgroups" (then init is
-    /// exec'd), then the [`crate::order::Order`], then byte 2 = "start".
+    /// Read end of the control pipe: byte 1 = "you are in your cgroups" (init waits for
+    /// it first thing), then the [`crate::order::Order`], then byte 2 = "start".
     pub go_r: RawFd,
     /// Write end of the report pipe: `(step, errno)` records; EOF once the runtime exec'd.
     pub report_w: RawFd,
@@ -367,6 +373,15 @@ fn runtime(ctx: &ChildCtx<'_>) -> ! {
         libc::close(f.stdout_w);
         libc::close(f.stderr_w);
         libc::close(f.status_w);
+    }
+    let nofile = libc::rlimit {
+        rlim_cur: FUNCTION_FDS,
+        rlim_max: FUNCTION_FDS,
+    };
+    // SAFETY: setrlimit reads one live `rlimit` from the stack.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &nofile) } < 0 {
+        report(f.report_w, STEP_RLIMIT, errno());
+        exit(127);
     }
     if let Err((step, err)) = drop_privileges(ctx) {
         report(f.report_w, step, err);

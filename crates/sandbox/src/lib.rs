@@ -32,6 +32,7 @@ mod child;
 mod config;
 mod error;
 mod exec;
+mod host_limits;
 mod init;
 mod loopdev;
 mod net;
@@ -46,5 +47,6 @@ pub use config::{
     DEFAULT_SYSTEM_DIRS,
 };
 pub use error::SandboxError;
+pub use host_limits::{raise_limits, HostLimits, FDS_PER_ENVIRONMENT};
 pub use init::{init_main, invoked_as_init, INIT_ARG};
 pub use sandbox::{ExitStatus, Sandbox, Shell};

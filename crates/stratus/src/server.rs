@@ -120,6 +120,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
     let cgroup_version = host.cgroup_version;
     let (uid, gid) = args.function_ids()?;
     let (memory_limit_mb, host_memory_mb) = args.memory_limit_mb()?;
+    check_host_limits(&args);
     tracing::info!(
         host_memory_mb,
         overcommit = args.memory_overcommit,
@@ -287,5 +288,28 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
         () = term => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// Raises the descriptor limit and says what the host's limits leave room for.
+fn check_host_limits(args: &ServerArgs) {
+    let limits = stratus_sandbox::raise_limits();
+    let room = limits.environments_by_fds();
+    tracing::info!(
+        fds = limits.fds,
+        fds_before = limits.fds_before,
+        pid_max = limits.pid_max,
+        environments = room,
+        "descriptor limit raised to the host's hard limit"
+    );
+    let wanted = u64::try_from(args.account_concurrency).unwrap_or(u64::MAX);
+    if room < wanted {
+        tracing::warn!(
+            fds = limits.fds,
+            environments = room,
+            account_concurrency = wanted,
+            "the descriptor limit leaves room for fewer live environments than the account \
+             concurrency; raise the hard limit (ulimit -Hn, LimitNOFILE=) to hold them all"
+        );
     }
 }
