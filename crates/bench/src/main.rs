@@ -1,13 +1,14 @@
 //! `stratus-bench`: starts the real server binary and measures it from the outside, each
 //! figure beside the lower bound measured in the same run on the same machine.
 //!
-//! Usage: `stratus-bench [PATH_TO_STRATUS [control|invoke|burst|async|runtimes]]` (default
-//! `target/release/stratus`, every part but `runtimes`). `noop-bootstrap` must sit beside
+//! Usage: `stratus-bench [PATH_TO_STRATUS [control|invoke|burst|async|capacity|runtimes]]`
+//! (default `target/release/stratus`, every part but `capacity` and `runtimes`). `noop-bootstrap` must sit beside
 //! the server binary. `runtimes` measures only the bundled runtimes driven directly (no
 //! server; the server binary need not exist). Prints markdown tables for BENCHMARKS.md.
 
 mod async_figures;
 mod burst_figures;
+mod capacity_figures;
 mod client;
 mod direct;
 mod figures;
@@ -39,6 +40,7 @@ fn main() -> anyhow::Result<()> {
         Some("invoke") => invoke_figures::run(&binary, &noop),
         Some("burst") => burst_figures::run(&binary, &noop),
         Some("async") => async_figures::run(&binary, &noop),
+        Some("capacity") => capacity_figures::run(&binary, &noop),
         _ => {
             figures::run(&binary)?;
             println!();

@@ -4,7 +4,9 @@
 //!
 //! With `NOOP_LOG_START` set in its environment it also prints
 //! `noop-start <request id> <unix time in µs>` on stdout as each event arrives, so that the
-//! benchmark can time an asynchronous event from its 202 to the handler's start.
+//! benchmark can time an asynchronous event from its 202 to the handler's start. With
+//! `NOOP_SLEEP_MS` it waits that long before answering (a function that holds its
+//! environment busy, for the capacity figures).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -19,6 +21,10 @@ fn main() -> std::io::Result<()> {
     let mut line = String::new();
     let mut body = Vec::new();
     let log_start = std::env::var_os("NOOP_LOG_START").is_some();
+    let sleep = std::env::var("NOOP_SLEEP_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(std::time::Duration::from_millis);
     let mut stdout = std::io::stdout();
     loop {
         writer.write_all(next.as_bytes())?;
@@ -51,6 +57,9 @@ fn main() -> std::io::Result<()> {
                 .map_or(0, |d| d.as_micros());
             writeln!(stdout, "noop-start {request_id} {now}")?;
             stdout.flush()?;
+        }
+        if let Some(sleep) = sleep {
+            std::thread::sleep(sleep);
         }
         let response = format!(
             "POST /2018-06-01/runtime/invocation/{request_id}/response HTTP/1.1\r\nhost: {api}\r\ncontent-length: 2\r\n\r\n{{}}"
