@@ -21,7 +21,8 @@ const LIVE: usize = 1000;
 const HOLD_MS: u64 = 20_000;
 const PYTHON_NOOP: &[u8] = b"def handler(event, context):\n    return {}\n";
 
-fn create(
+/// Creates a 128 MB function (Lambda's default size) with environment variables `env`.
+pub(crate) fn create(
     conn: &mut Conn,
     addr: SocketAddr,
     name: &str,
@@ -69,7 +70,7 @@ fn spans(spans: &[(Instant, Instant)]) -> (Duration, Vec<Duration>) {
 
 /// `n` callers, one connection each, released at once: the time from the first request to
 /// the last answer, each one's latency, and the statuses.
-fn burst(
+pub(crate) fn burst(
     addr: SocketAddr,
     request: &[u8],
     n: usize,
