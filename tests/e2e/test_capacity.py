@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import create_function, make_client, make_logs_client, make_zip, uniq, wait_active, wait_for
+from helpers import REGION, create_function, make_client, make_logs_client, make_zip, uniq, wait_active, wait_for
 
 SLEEPER = "import time\n\ndef handler(event, context):\n    time.sleep(event.get('secs', 0))\n    return 'ok'\n"
 MIB = 1024 * 1024
@@ -100,3 +100,46 @@ def test_a_bad_overcommit_is_refused_at_start(stratus_bin, tmp_path):
     )
     assert out.returncode != 0
     assert "--memory-overcommit must be a positive number" in out.stderr
+
+
+NOOP = "def handler(event, context):\n    return {'n': event['n']}\n"
+
+
+def test_bursts_of_simultaneous_cold_invokes_all_succeed(server, lambda_client):
+    """Issue 11 §5: 50 callers released at once on a function with no environment, three
+    times over (a new function each round, so every burst is cold): every invoke answers
+    200 with its own result; none gets a 500 or a throttle."""
+    import threading
+
+    import boto3
+    from botocore.config import Config
+
+    n = 50
+    # No client-side retries: a throttle or a 500 must show.
+    clients = [
+        boto3.session.Session().client(
+            "lambda", endpoint_url=server.endpoint, region_name=REGION,
+            aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key,
+            config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=120))
+        for _ in range(n)
+    ]
+    for round_ in range(3):
+        name = uniq(f"burst{round_}")
+        create_function(lambda_client, name, make_zip({"app.py": NOOP}), Timeout=60)
+        wait_active(lambda_client, name)
+        barrier = threading.Barrier(n)
+
+        def one(i: int):
+            barrier.wait()
+            try:
+                resp = clients[i].invoke(FunctionName=name, Payload=json.dumps({"n": i}).encode())
+                return resp["StatusCode"], resp.get("FunctionError"), resp["Payload"].read().decode()
+            except ClientError as e:
+                return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"], ""
+
+        with concurrent.futures.ThreadPoolExecutor(n) as pool:
+            results = list(pool.map(one, range(n)))
+        failed = [(i, r) for i, r in enumerate(results) if r[:2] != (200, None)]
+        assert not failed, f"round {round_}: {failed[:5]}"
+        assert [json.loads(r[2])["n"] for r in results] == list(range(n))
+        assert streams(server, name) >= 2, "the burst ran in several environments"
