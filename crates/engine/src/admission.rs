@@ -103,6 +103,35 @@ impl<B: Backend> Engine<B> {
 }
 
 impl<B: Backend> crate::Inner<B> {
+    /// A uid of its own for a new environment of `function`: at once when one is free,
+    /// else after evicting idle on-demand environments, least recently used first, and
+    /// waiting until each is dead (its uid comes back only then); throttled
+    /// (`ConcurrentInvocationLimitExceeded`) when nothing idle is left.
+    pub(crate) async fn hold_uid(
+        &self,
+        function: &str,
+    ) -> Result<crate::uids::UidLease, EngineError> {
+        loop {
+            if let Some(lease) = self.uids.try_take() {
+                return Ok(lease);
+            }
+            let Some(idle) = self.pool.evict_oldest() else {
+                tracing::info!(
+                    function,
+                    held = self.uids.held(),
+                    "every function uid is held by a busy environment; invocation throttled"
+                );
+                return Err(EngineError::Throttled("ConcurrentInvocationLimitExceeded"));
+            };
+            tracing::debug!(function, env = %idle.id, "idle environment evicted for its uid");
+            tokio::task::spawn_blocking(move || idle.destroy_blocking())
+                .await
+                .map_err(|e| {
+                    EngineError::platform(function, PlatformError::join("evict an environment")(e))
+                })?;
+        }
+    }
+
     /// Holds `memory_mb` of the host's capacity for a new environment of `function`: at
     /// once when it fits, else after evicting idle on-demand environments, least recently
     /// used first; throttled (`ConcurrentInvocationLimitExceeded`) when nothing idle is left.

@@ -16,18 +16,21 @@ use crate::error::function_error;
 use crate::failure::PlatformError;
 use crate::real::Real;
 use crate::shells::Spare;
+use crate::uids::UidLease;
 
-/// A sandbox that is killed off the async workers if it is dropped before it is handed on.
-struct Pending(Option<Sandbox>);
+/// A sandbox and the uid it runs as, killed off the async workers if dropped before they
+/// are handed on; the uid is given back only once the kill is done.
+struct Pending(Option<(Sandbox, UidLease)>);
 
 impl Pending {
     fn get(&mut self) -> Result<&mut Sandbox, PlatformError> {
         self.0
             .as_mut()
+            .map(|(sandbox, _)| sandbox)
             .ok_or(PlatformError::sandbox("start")(SandboxError::NotRunning))
     }
 
-    fn into_inner(mut self) -> Result<Sandbox, PlatformError> {
+    fn into_inner(mut self) -> Result<(Sandbox, UidLease), PlatformError> {
         self.0
             .take()
             .ok_or(PlatformError::sandbox("start")(SandboxError::NotRunning))
@@ -36,13 +39,14 @@ impl Pending {
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        let Some(mut sandbox) = self.0.take() else {
+        let Some((mut sandbox, uid)) = self.0.take() else {
             return;
         };
-        let mut kill = move || {
+        let kill = move || {
             if let Err(e) = sandbox.kill() {
                 tracing::warn!(env = %sandbox.id(), error = %e, "sandbox did not die cleanly");
             }
+            drop(uid);
         };
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => drop(rt.spawn_blocking(kill)),
@@ -51,21 +55,24 @@ impl Drop for Pending {
     }
 }
 
-/// Makes `shell` (with its Runtime API listener) the sandbox of `cfg`, starts the runtime
-/// and waits for its first `/next`.
+/// Makes `shell` (with its Runtime API listener) the sandbox of `cfg`, running as `uid`,
+/// starts the runtime and waits for its first `/next`.
 pub(crate) async fn create(
     id: String,
     log_stream: String,
     cfg: SandboxConfig,
     (shell, listener): Spare,
     host: &HostConfig,
+    uid: UidLease,
 ) -> Result<Created<Real>, PlatformError> {
     let started = Instant::now();
-    let mut sandbox = Pending(Some(
+    // A shell that fails to be assigned is killed as it drops (before `uid` is).
+    let mut sandbox = Pending(Some((
         shell
             .assign(&cfg, host)
             .map_err(PlatformError::sandbox("assign"))?,
-    ));
+        uid,
+    )));
     let prepared = started.elapsed();
     let api = RuntimeApi::serve(listener, Default::default()).map_err(PlatformError::RuntimeApi)?;
     let sb = sandbox.get()?;

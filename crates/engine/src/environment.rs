@@ -79,6 +79,10 @@ pub struct Environment<B: Backend> {
     pub(crate) metrics: Option<crate::metrics::InvokeHandles>,
     /// Its function's memory, held against the host's capacity until it is gone.
     pub(crate) memory: Option<crate::capacity::MemoryLease>,
+    /// The uid it runs as. Declared after `sandbox`: fields drop in order, so on every
+    /// path (destroy, or a plain drop, whose sandbox kills itself) the sandbox's processes
+    /// are dead before the uid is given back to be reused.
+    pub(crate) uid: crate::uids::UidLease,
 }
 
 impl<B: Backend> std::fmt::Debug for Environment<B> {
@@ -93,7 +97,7 @@ impl<B: Backend> Environment<B> {
         id: String,
         log_stream: String,
         (sandbox_setup, runtime_init): (Duration, Duration),
-        sandbox: B::Jail,
+        (sandbox, uid): (B::Jail, crate::uids::UidLease),
         api: B::Runtime,
         output: Capture,
     ) -> Self {
@@ -114,15 +118,22 @@ impl<B: Backend> Environment<B> {
             provisioned: None,
             metrics: None,
             memory: None,
+            uid,
         }
     }
 
-    /// Stops the environment for good, on the current (blocking) thread.
+    /// Stops the environment for good, on the current (blocking) thread; its uid is given
+    /// back once its processes are gone.
     pub fn destroy_blocking(mut self) {
         self.api.shutdown();
         if let Err(e) = self.sandbox.kill() {
             tracing::warn!(env = %self.id, error = %e, "environment did not die cleanly");
         }
+    }
+
+    /// The uid the environment runs as.
+    pub fn uid(&self) -> u32 {
+        self.uid.uid()
     }
 
     /// Stops the environment for good (the blocking kill runs off the async workers). A

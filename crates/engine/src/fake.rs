@@ -48,6 +48,8 @@ pub(crate) struct Script {
     pub(crate) kills: Mutex<Vec<ThreadId>>,
     /// Why each environment was created, in order.
     pub(crate) inits: Mutex<Vec<InitType>>,
+    /// The uid each environment was given, in order.
+    pub(crate) uids: Mutex<Vec<u32>>,
     /// Runtimes fail to initialise while set.
     pub(crate) init_fails: std::sync::atomic::AtomicBool,
 }
@@ -190,8 +192,10 @@ impl Backend for Fake {
         id: String,
         stream: String,
         init: InitType,
+        uid: crate::uids::UidLease,
     ) -> Result<Created<Self>, EngineError> {
         self.0.cold_starts.fetch_add(1, Ordering::SeqCst);
+        self.0.uids.lock().unwrap().push(uid.uid());
         self.0.inits.lock().unwrap().push(init);
         if self.0.init_fails.load(Ordering::SeqCst) {
             return Ok(Created::InitFailed {
@@ -223,7 +227,7 @@ impl Backend for Fake {
             id,
             stream,
             (Duration::from_millis(1), Duration::from_millis(2)),
-            jail,
+            (jail, uid),
             api,
             output,
         ))))
@@ -290,10 +294,30 @@ pub(crate) fn engine_with_memory(
     engine_limited(lifetime, Duration::from_secs(3600), memory_limit_mb)
 }
 
+/// [`engine`] whose environments run as the uids of `uids`.
+pub(crate) fn engine_with_uids(
+    uids: std::ops::RangeInclusive<u32>,
+) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    let lifetime = Lifetime {
+        max_invocations: 0,
+        max_age: Duration::ZERO,
+    };
+    engine_full(lifetime, Duration::from_secs(3600), u64::MAX, uids)
+}
+
 fn engine_limited(
     lifetime: Lifetime,
     idle_ttl: Duration,
     memory_limit_mb: u64,
+) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    engine_full(lifetime, idle_ttl, memory_limit_mb, 1000..=1099)
+}
+
+fn engine_full(
+    lifetime: Lifetime,
+    idle_ttl: Duration,
+    memory_limit_mb: u64,
+    uids: std::ops::RangeInclusive<u32>,
 ) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
     let script = Arc::new(Script::default());
     let logs = Arc::new(Recorded::default());
@@ -305,8 +329,7 @@ fn engine_limited(
         idle_ttl,
         lifetime,
         account_concurrency: 10,
-        uid: 993,
-        gid: 993,
+        uids,
         host: HostConfig::detect(),
         cpus: 2,
         spare_sandboxes: 0,

@@ -105,6 +105,9 @@ impl<B: Backend> Drop for InFlight<'_, B> {
         let mut log = std::mem::take(&mut self.log);
         let started = self.started;
         let finish = move || {
+            // The whole environment moves here, not only the fields used below (closures
+            // capture fields): its uid must be given back after the kill, not before.
+            let mut env = env;
             log.extend(env.output.drain(true));
             log.push(line(format!(
                 "{} {request_id} Invocation abandoned: the caller went away",
@@ -125,7 +128,8 @@ impl<B: Backend> Drop for InFlight<'_, B> {
                 },
             )));
             logs.append(&f.settings.logging.log_group, &env.log_stream, &log);
-            // The slot is free once the environment is gone.
+            // The slot and the uid are free once the environment is gone.
+            drop(env);
             drop(slot);
         };
         match tokio::runtime::Handle::try_current() {

@@ -124,12 +124,19 @@ impl<B: Backend> Engine<B> {
                     .inspect_err(|_| {
                         crate::metrics::throttled(&f.function_name, resource, &f.version);
                     })?;
+                let uid = self
+                    .inner
+                    .hold_uid(&f.function_name)
+                    .await
+                    .inspect_err(|_| {
+                        crate::metrics::throttled(&f.function_name, resource, &f.version);
+                    })?;
                 let id = uuid::Uuid::new_v4().simple().to_string();
                 let stream = self.stream_name(f, &id);
                 match self
                     .inner
                     .backend
-                    .create(f, &req.request_id, id, stream, InitType::OnDemand)
+                    .create(f, &req.request_id, id, stream, InitType::OnDemand, uid)
                     .await
                     .map_err(EngineError::exhaustion_throttles)
                     .inspect_err(|e| {

@@ -13,7 +13,8 @@
 //! invocation whose caller goes away mid-flight is cleaned up by [`guard`]; environments
 //! are retired after a number of invocations or an age ([`lifetime`]). Provisioned
 //! concurrency keeps environments initialised ahead of invocations ([`provisioned`] counts
-//! them, [`provisioner`] makes and retires them).
+//! them, [`provisioner`] makes and retires them). Every live environment runs as a uid of
+//! its own from a configured range ([`uids`]).
 
 mod admission;
 pub mod capacity;
@@ -34,6 +35,7 @@ pub mod real;
 pub mod seams;
 mod shells;
 mod tmp_images;
+pub mod uids;
 
 #[cfg(test)]
 mod capacity_tests;
@@ -45,6 +47,8 @@ mod flow_tests;
 mod metrics_tests;
 #[cfg(test)]
 mod provisioned_tests;
+#[cfg(test)]
+mod uids_tests;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -96,10 +100,9 @@ pub struct EngineConfig {
     pub lifetime: Lifetime,
     /// Account-wide concurrent invocations.
     pub account_concurrency: usize,
-    /// The unprivileged ids functions run as.
-    pub uid: u32,
-    /// Group id.
-    pub gid: u32,
+    /// The unprivileged uids environments run as, one each ([`uids`]); each runs with the
+    /// gid of the same number.
+    pub uids: std::ops::RangeInclusive<u32>,
     /// Host side of every sandbox.
     pub host: HostConfig,
     /// CPUs of the host (caps the CPU quota).
@@ -142,6 +145,7 @@ struct Inner<B: Backend> {
     provisioned: provisioned::Registry,
     busy: metrics::Busy,
     capacity: Arc<capacity::Capacity>,
+    uids: Arc<uids::Uids>,
 }
 
 impl Engine {
@@ -166,6 +170,7 @@ impl<B: Backend> Engine<B> {
                 provisioned: provisioned::Registry::default(),
                 busy: metrics::Busy::default(),
                 capacity: capacity::Capacity::new(config.memory_limit_mb),
+                uids: uids::Uids::new(config.uids.clone()),
                 config,
             }),
         };
@@ -223,6 +228,11 @@ impl<B: Backend> Engine<B> {
     /// MB of the host's memory live environments hold now (their functions' MemorySize).
     pub fn memory_held_mb(&self) -> u64 {
         self.inner.capacity.held_mb()
+    }
+
+    /// Uids held by live environments right now.
+    pub fn uids_held(&self) -> usize {
+        self.inner.uids.held()
     }
 
     /// Idle environments right now.

@@ -115,9 +115,23 @@ impl<B: Backend> Inner<B> {
                 return;
             }
         };
+        let uid = match self.hold_uid(&f.function_name).await {
+            Ok(uid) => uid,
+            Err(_) => {
+                part.starting.fetch_sub(1, Ordering::AcqRel);
+                self.provisioned.fail(
+                    &part.config,
+                    format!(
+                        "No function user left: busy environments hold all {} uids of --function-uids",
+                        self.uids.size()
+                    ),
+                );
+                return;
+            }
+        };
         let created = self
             .backend
-            .create(f, &init_id, id, stream.clone(), InitType::Provisioned)
+            .create(f, &init_id, id, stream.clone(), InitType::Provisioned, uid)
             .await;
         let group = &f.settings.logging.log_group;
         match created {

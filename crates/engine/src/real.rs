@@ -36,8 +36,7 @@ type Start = (Vec<String>, Vec<(String, String)>, Option<PathBuf>);
 impl Real {
     /// The backend of `config`, unpacking packages from `blobs`.
     pub(crate) fn new(config: &EngineConfig, blobs: Arc<BlobStore>) -> Self {
-        let tmp_images =
-            tmp_images::TmpImages::new(config.tmp_images_dir.clone(), config.uid, config.gid);
+        let tmp_images = tmp_images::TmpImages::new(config.tmp_images_dir.clone());
         let shells = shells::Shells::new(
             config.host.clone(),
             tmp_images.clone(),
@@ -60,6 +59,7 @@ impl Real {
         stream: &str,
         ready_tmp_mb: Option<u32>,
         init: InitType,
+        uid: u32,
     ) -> Result<Option<SandboxConfig>, EngineError> {
         let platform = |e| EngineError::platform(&f.function_name, e);
         let s = &f.settings;
@@ -101,8 +101,8 @@ impl Real {
             // share is applied once the runtime is ready.
             cpu_millis: self.config.cpus * 1000,
             pids_max: 1024,
-            uid: self.config.uid,
-            gid: self.config.gid,
+            uid,
+            gid: uid,
             argv,
             env,
             cwd: "/var/task".into(),
@@ -140,6 +140,7 @@ impl Backend for Real {
         id: String,
         stream: String,
         init: InitType,
+        uid: crate::uids::UidLease,
     ) -> Result<Created<Self>, EngineError> {
         let platform = |e| EngineError::platform(&f.function_name, e);
         let mut shell = Unassigned {
@@ -147,16 +148,20 @@ impl Backend for Real {
             spare: Some(self.shells.take().await.map_err(platform)?),
         };
         let ready_tmp = shell.spare.as_ref().and_then(|s| s.0.tmp_size_mb());
-        let cfg = match self.sandbox_config(f, &id, &stream, ready_tmp, init).await {
+        let cfg = match self
+            .sandbox_config(f, &id, &stream, ready_tmp, init, uid.uid())
+            .await
+        {
             Ok(Some(cfg)) => cfg,
-            // `shell` goes back to the spares as it goes out of scope.
+            // `shell` goes back to the spares as it goes out of scope; nothing ran as `uid`.
             other => return other.map(|_| no_bootstrap(request_id)),
         };
         let Some(shell) = shell.spare.take() else {
             return Err(platform(PlatformError::Poisoned("spare sandbox")));
         };
-        tracing::debug!(function = %f.function_name, request_id, env = %id, "cold start");
-        let created = crate::cold_start::create(id, stream, cfg, shell, &self.config.host).await;
+        tracing::debug!(function = %f.function_name, request_id, env = %id, uid = uid.uid(), "cold start");
+        let created =
+            crate::cold_start::create(id, stream, cfg, shell, &self.config.host, uid).await;
         self.shells.refill();
         let created = created.map_err(platform)?;
         if let Created::Ready(env) = &created {

@@ -15,6 +15,7 @@ use stratus_sandbox::{ExitStatus, Sandbox, SandboxError};
 
 use crate::environment::{Created, InitType};
 use crate::error::EngineError;
+use crate::uids::UidLease;
 
 /// The sandbox operations the engine uses once an environment exists.
 pub trait Jail: Send + Sync + 'static {
@@ -55,8 +56,10 @@ pub trait Backend: Send + Sync + Sized + 'static {
     /// The Runtime API type of its environments.
     type Runtime: Runtime;
 
-    /// Creates an environment for `f` with id `id` logging to `stream`, up to the runtime's
-    /// first `/next` (or its init failure).
+    /// Creates an environment for `f` with id `id` logging to `stream`, running as the uid
+    /// of `uid`, up to the runtime's first `/next` (or its init failure). The lease goes
+    /// into the environment; on a failure it must be dropped only once nothing runs as
+    /// that uid any more.
     fn create(
         &self,
         f: &FunctionVersion,
@@ -64,6 +67,7 @@ pub trait Backend: Send + Sync + Sized + 'static {
         id: String,
         stream: String,
         init: InitType,
+        uid: UidLease,
     ) -> impl Future<Output = Result<Created<Self>, EngineError>> + Send;
 
     /// Starts preparing ahead (spare sandboxes), once the server is serving.

@@ -20,8 +20,6 @@ const MKFS: &str = "/usr/sbin/mkfs.ext4";
 #[derive(Debug)]
 pub struct TmpImages {
     dir: PathBuf,
-    uid: u32,
-    gid: u32,
     spare: Mutex<HashMap<u32, Vec<PathBuf>>>,
     /// The formatted template of each size, made on first use.
     templates: Mutex<HashMap<u32, Arc<PathBuf>>>,
@@ -29,8 +27,9 @@ pub struct TmpImages {
 
 impl TmpImages {
     /// Images made under `dir` (emptied first: images of an earlier run are never reused),
-    /// with the root directory owned by `uid:gid`. None when the host cannot make images.
-    pub fn new(dir: PathBuf, uid: u32, gid: u32) -> Option<Arc<Self>> {
+    /// with the root directory owned by root: sandbox init gives it to the environment's
+    /// own uid when it mounts it. None when the host cannot make images.
+    pub fn new(dir: PathBuf) -> Option<Arc<Self>> {
         if !Path::new(MKFS).is_file() {
             tracing::warn!(
                 "mkfs.ext4 not found: /tmp will be a tmpfs counted against function memory"
@@ -44,8 +43,6 @@ impl TmpImages {
         }
         Some(Arc::new(Self {
             dir,
-            uid,
-            gid,
             spare: Mutex::default(),
             templates: Mutex::default(),
         }))
@@ -102,10 +99,7 @@ impl TmpImages {
             .and_then(|()| {
                 Command::new(MKFS)
                     .args(["-q", "-F", "-m", "0", "-O", "^has_journal", "-E"])
-                    .arg(format!(
-                        "root_owner={}:{},lazy_itable_init=1,nodiscard",
-                        self.uid, self.gid
-                    ))
+                    .arg("root_owner=0:0,lazy_itable_init=1,nodiscard")
                     .arg(&path)
                     .status()
             });

@@ -284,6 +284,7 @@ fn run_op(op: &Op) -> Result<(), i32> {
             Op::Sethostname { name } => {
                 check(libc::sethostname(name.as_ptr(), name.as_bytes().len()))
             }
+            Op::Chown { path, uid, gid } => check(libc::chown(path.as_ptr(), *uid, *gid)),
             Op::LoopbackUp => crate::net::loopback_up().map_err(|e| e as i32),
         }
     }

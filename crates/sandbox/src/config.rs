@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 /// The host directories bind-mounted read-only into every sandbox root (those that exist;
-/// symlinks such as merged-usr `/bin -> usr/bin` are recreated as symlinks).
-pub const DEFAULT_SYSTEM_DIRS: &[&str] = &["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc"];
+/// symlinks such as merged-usr `/bin -> usr/bin` are recreated as symlinks). The host's
+/// `/etc` is not among them: sandboxes get their own ([`HostConfig::etc_dir`]).
+pub const DEFAULT_SYSTEM_DIRS: &[&str] = &["/usr", "/lib", "/lib64", "/bin", "/sbin"];
 
 /// One execution environment.
 #[derive(Debug, Clone)]
@@ -30,7 +31,7 @@ pub struct SandboxConfig {
     pub cpu_millis: u32,
     /// Max number of tasks in the sandbox.
     pub pids_max: u32,
-    /// Unprivileged uid the runtime runs as.
+    /// Unprivileged uid the runtime runs as; `/tmp`'s root directory is given to it.
     pub uid: u32,
     /// Unprivileged gid the runtime runs as.
     pub gid: u32,
@@ -63,6 +64,9 @@ pub struct HostConfig {
     pub cgroup_root: PathBuf,
     /// Host dirs bind-mounted read-only at the same path inside the sandbox.
     pub system_dirs: Vec<PathBuf>,
+    /// The sandbox's own `/etc` (see [`crate::write_minimal_etc`]), mounted read-only at
+    /// `/etc`; without it the sandbox has no `/etc` at all.
+    pub etc_dir: Option<PathBuf>,
     /// An empty host directory. Each sandbox mounts its root tmpfs over it inside its own
     /// mount namespace (so one directory serves all sandboxes); created when missing.
     pub root_mountpoint: PathBuf,
@@ -74,13 +78,15 @@ pub struct HostConfig {
 
 impl HostConfig {
     /// Defaults for this host: parent `stratus`, detected cgroup version, the default
-    /// system dirs, root mount point `/run/stratus-sandbox/root`, this binary as init.
+    /// system dirs, no `/etc` (the caller writes one and sets [`HostConfig::etc_dir`]),
+    /// root mount point `/run/stratus-sandbox/root`, this binary as init.
     pub fn detect() -> HostConfig {
         HostConfig {
             cgroup_parent: "stratus".to_string(),
             cgroup_version: detect_cgroup_version(),
             cgroup_root: PathBuf::from("/sys/fs/cgroup"),
             system_dirs: DEFAULT_SYSTEM_DIRS.iter().map(PathBuf::from).collect(),
+            etc_dir: None,
             root_mountpoint: PathBuf::from("/run/stratus-sandbox/root"),
             init_program: PathBuf::from("/proc/self/exe"),
         }

@@ -18,6 +18,11 @@
 //! runtime has exec'd, ~1 ms) → `freeze`/`thaw`/`try_wait`/stats → `kill` or drop.
 //! `start` and `kill` block: call them from a blocking thread in async code.
 //!
+//! Each sandbox runs as the uid of its [`SandboxConfig`] (the engine gives every
+//! environment a uid of its own, so no per-user kernel limit is shared between tenants);
+//! init gives `/tmp`'s root directory to that uid before it drops privileges. `/etc` is
+//! the minimal directory of [`write_minimal_etc`], never the host's.
+//!
 //! Caller obligations: `task_root`, layers and `runtime_dir` must be readable (dirs
 //! searchable) by the sandbox uid; `HostConfig::root_mountpoint` must be an otherwise
 //! unused directory; the process must run as root (CAP_SYS_ADMIN in the initial user ns).
@@ -31,6 +36,7 @@ mod cgroup;
 mod child;
 mod config;
 mod error;
+mod etc;
 mod exec;
 mod host_limits;
 mod init;
@@ -47,6 +53,7 @@ pub use config::{
     DEFAULT_SYSTEM_DIRS,
 };
 pub use error::SandboxError;
+pub use etc::{user_name, write_minimal_etc};
 pub use host_limits::{raise_limits, HostLimits, FDS_PER_ENVIRONMENT};
 pub use init::{init_main, invoked_as_init, INIT_ARG};
 pub use sandbox::{ExitStatus, Sandbox, Shell};

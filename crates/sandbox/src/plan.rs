@@ -59,6 +59,12 @@ pub(crate) enum Op {
     Sethostname {
         name: CString,
     },
+    /// `chown(path, uid, gid)`: gives `/tmp`'s root to the environment's user.
+    Chown {
+        path: CString,
+        uid: u32,
+        gid: u32,
+    },
     LoopbackUp,
 }
 
@@ -89,6 +95,7 @@ impl Op {
             ),
             Op::PivotRoot { new_root } => format!("pivot_root {}", s(new_root)),
             Op::Sethostname { name } => format!("sethostname {}", s(name)),
+            Op::Chown { path, uid, gid } => format!("chown {} {uid}:{gid}", s(path)),
             Op::LoopbackUp => "loopback up".into(),
         }
     }
@@ -134,6 +141,9 @@ pub(crate) struct PlanInput<'a> {
     /// `/tmp` was mounted by the base plan already: mount nothing there.
     pub tmp_ready: bool,
     pub hostname: &'a str,
+    /// The environment's ids: `/tmp`'s root directory is given to them.
+    pub uid: u32,
+    pub gid: u32,
 }
 
 pub(crate) fn cstring(bytes: &[u8]) -> Result<CString, SandboxError> {
@@ -256,6 +266,7 @@ fn mount_ext4(b: &mut Builder<'_>, dev: &Path) -> Result<(), SandboxError> {
 pub(crate) fn build_base(
     root: &Path,
     system_dirs: &[SystemDir],
+    etc_dir: Option<&Path>,
     tmp_device: Option<&Path>,
 ) -> Result<Base, SandboxError> {
     let mut b = Builder {
@@ -295,6 +306,10 @@ pub(crate) fn build_base(
                 b.ops.push(op);
             }
         }
+    }
+
+    if let Some(etc) = etc_dir {
+        b.bind_ro(etc, Path::new("/etc"))?;
     }
 
     let proc_ = Path::new("/proc");
@@ -405,6 +420,13 @@ pub(crate) fn build_function(base: &Base, input: &PlanInput<'_>) -> Result<Vec<O
         }
     }
 
+    // Whatever filesystem /tmp is (an image formatted for root, the shell's, a tmpfs),
+    // its root belongs to the environment's user, who is the only one writing there.
+    b.ops.push(Op::Chown {
+        path: path_cstring(&b.host(tmp))?,
+        uid: input.uid,
+        gid: input.gid,
+    });
     b.ops.push(Op::Sethostname {
         name: cstring(input.hostname.as_bytes())?,
     });
@@ -432,7 +454,7 @@ pub(crate) fn build(
     system_dirs: &[SystemDir],
     input: &PlanInput<'_>,
 ) -> Result<Vec<Op>, SandboxError> {
-    let base = build_base(input.root, system_dirs, None)?;
+    let base = build_base(input.root, system_dirs, None, None)?;
     let mut ops = base.ops.clone();
     ops.extend(build_function(&base, input)?);
     Ok(ops)
@@ -463,6 +485,8 @@ mod tests {
                 tmp_device: None,
                 tmp_ready: false,
                 hostname: "abc",
+                uid: 1000,
+                gid: 1000,
             },
         )
         .expect("plan")
@@ -514,6 +538,9 @@ mod tests {
         assert!(ops.contains(&"symlink /r/dev/fd -> /proc/self/fd".to_string()));
         assert!(ops.iter().any(|o| o.contains("on /r/dev/shm type tmpfs")));
         assert!(ops.contains(&"sethostname abc".to_string()));
+        // /tmp is given to the environment's user after it is mounted, before the pivot.
+        let chown = index_of(&ops, "chown /r/tmp 1000:1000");
+        assert!(chown > index_of(&ops, "on /r/tmp type tmpfs"));
         let pivot = index_of(&ops, "pivot_root /r");
         assert_eq!(pivot, ops.len() - 2);
         assert!(ops[pivot + 1].starts_with("mount - on / type - flags"));
@@ -537,10 +564,17 @@ mod tests {
 
     #[test]
     fn a_tmp_mounted_by_the_base_is_not_mounted_again() {
-        let base = build_base(Path::new("/r"), &[], Some(Path::new("/dev/loop7"))).expect("base");
+        let base = build_base(
+            Path::new("/r"),
+            &[],
+            Some(Path::new("/e")),
+            Some(Path::new("/dev/loop7")),
+        )
+        .expect("base");
         let base_ops: Vec<String> = base.ops.iter().map(Op::describe).collect();
         let tmp = index_of(&base_ops, "mount /dev/loop7 on /r/tmp type ext4");
         assert!(tmp > index_of(&base_ops, "mkdir /r/tmp 1777"));
+        assert!(base_ops.iter().any(|o| o.starts_with("mount /e on /r/etc")));
         let input = |tmp_ready, tmp_device| PlanInput {
             root: Path::new("/r"),
             task_root: Path::new("/t"),
@@ -550,13 +584,20 @@ mod tests {
             tmp_device,
             tmp_ready,
             hostname: "h",
+            uid: 1000,
+            gid: 1000,
         };
         let f: Vec<String> = build_function(&base, &input(true, None))
             .expect("function")
             .iter()
             .map(Op::describe)
             .collect();
-        assert!(!f.iter().any(|o| o.contains("/r/tmp")), "{f:#?}");
+        assert!(
+            !f.iter()
+                .any(|o| o.contains("/r/tmp") && !o.starts_with("chown")),
+            "{f:#?}"
+        );
+        assert!(f.contains(&"chown /r/tmp 1000:1000".to_string()), "{f:#?}");
         assert!(!f.iter().any(|o| o.starts_with("mkdir")), "{f:#?}");
         // A different size brings its own device, mounted over the base's.
         let f: Vec<String> = build_function(&base, &input(false, Some(Path::new("/dev/loop8"))))
@@ -584,6 +625,8 @@ mod tests {
                 tmp_device: None,
                 tmp_ready: false,
                 hostname: "h",
+                uid: 1000,
+                gid: 1000,
             },
         );
         assert!(r.is_err());

@@ -247,7 +247,12 @@ impl Shell {
             None => (None, None, None),
         };
         let t_loop = t0.elapsed();
-        let base = plan::build_base(&host.root_mountpoint, &system_dirs, tmp_device.as_deref())?;
+        let base = plan::build_base(
+            &host.root_mountpoint,
+            &system_dirs,
+            host.etc_dir.as_deref(),
+            tmp_device.as_deref(),
+        )?;
         let name = shell_name();
         let cgroups = cgroup::for_sandbox(host, &name);
         if let Err(e) = cgroups.create(&SHELL_LIMITS) {
@@ -416,6 +421,8 @@ impl Shell {
                 tmp_device: tmp_device.as_deref(),
                 tmp_ready,
                 hostname: &cfg.id,
+                uid: cfg.uid,
+                gid: cfg.gid,
             },
         )?;
         // Init builds the same spec; building it here reports bad argv/env to the caller.

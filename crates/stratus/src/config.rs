@@ -72,9 +72,11 @@ pub struct ServerArgs {
     /// below the 60 s that MaximumEventAgeInSeconds allows, so expiry is testable quickly.
     #[arg(long, env = "STRATUS_ASYNC_MAX_EVENT_AGE_SECS")]
     pub async_max_event_age_secs: Option<u64>,
-    /// Unprivileged uid:gid functions run as.
-    #[arg(long, env = "STRATUS_FUNCTION_USER", default_value = "993:993")]
-    pub function_user: String,
+    /// Unprivileged uids execution environments run as, FIRST-LAST: each live environment
+    /// holds one of its own (its gid is the same number), so no per-user kernel limit is
+    /// shared between functions. Must hold at least --account-concurrency uids.
+    #[arg(long, env = "STRATUS_FUNCTION_UIDS", default_value = "1000000-1004095")]
+    pub function_uids: String,
     /// Log filter (tracing-subscriber syntax), e.g. `info` or `stratus_api=debug`.
     #[arg(long, env = "STRATUS_LOG", default_value = "info")]
     pub log: String,
@@ -126,7 +128,7 @@ impl ServerArgs {
             self.host_memory_mb != Some(0),
             "--host-memory-mb must be at least 1"
         );
-        self.function_ids()?;
+        self.function_uids()?;
         anyhow::ensure!(
             self.async_concurrency > 0,
             "--async-concurrency must be at least 1"
@@ -146,16 +148,26 @@ impl ServerArgs {
         Ok(((host as f64 * self.memory_overcommit) as u64, host))
     }
 
-    /// The uid and gid functions run as.
-    pub fn function_ids(&self) -> anyhow::Result<(u32, u32)> {
-        let (u, g) = self.function_user.split_once(':').ok_or_else(|| {
+    /// The uids environments run as.
+    pub fn function_uids(&self) -> anyhow::Result<std::ops::RangeInclusive<u32>> {
+        let bad = || {
             anyhow::anyhow!(
-                "--function-user must be UID:GID, got {}",
-                self.function_user
+                "--function-uids must be FIRST-LAST with 0 < FIRST <= LAST, got {}",
+                self.function_uids
             )
-        })?;
-        let (u, g): (u32, u32) = (u.parse()?, g.parse()?);
-        anyhow::ensure!(u != 0 && g != 0, "--function-user must not be root");
-        Ok((u, g))
+        };
+        let (first, last) = self.function_uids.split_once('-').ok_or_else(bad)?;
+        let (first, last): (u32, u32) = (
+            first.trim().parse().map_err(|_| bad())?,
+            last.trim().parse().map_err(|_| bad())?,
+        );
+        anyhow::ensure!(first > 0 && first <= last && last < u32::MAX, bad());
+        let size = u64::from(last - first) + 1;
+        anyhow::ensure!(
+            size >= u64::try_from(self.account_concurrency).unwrap_or(u64::MAX),
+            "--function-uids holds {size} uids, fewer than --account-concurrency ({})",
+            self.account_concurrency
+        );
+        Ok(first..=last)
     }
 }

@@ -118,7 +118,8 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
         tracing::info!(stale, "removed sandboxes left by an earlier run");
     }
     let cgroup_version = host.cgroup_version;
-    let (uid, gid) = args.function_ids()?;
+    let uids = args.function_uids()?;
+    host.etc_dir = Some(sandbox_etc(&host, &uids)?);
     let (memory_limit_mb, host_memory_mb) = args.memory_limit_mb()?;
     check_host_limits(&args);
     tracing::info!(
@@ -139,8 +140,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
                 max_age: std::time::Duration::from_secs(args.env_max_age_secs),
             },
             account_concurrency: usize::try_from(args.account_concurrency).unwrap_or(usize::MAX),
-            uid,
-            gid,
+            uids,
             host: host.clone(),
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             spare_sandboxes: args.spare_sandboxes,
@@ -256,6 +256,25 @@ async fn start_async(
         );
     }
     Ok((invocations, dispatch.spawn(wake)))
+}
+
+/// Writes the sandboxes' own `/etc` (accounts for `uids`, the host's CA certificates) next
+/// to the sandboxes' root mount point, outside the data dir: its path shows in a
+/// sandbox's `/proc/self/mountinfo`, and the data dir's should not.
+fn sandbox_etc(
+    host: &stratus_sandbox::HostConfig,
+    uids: &std::ops::RangeInclusive<u32>,
+) -> anyhow::Result<std::path::PathBuf> {
+    let base = host
+        .root_mountpoint
+        .parent()
+        .unwrap_or(std::path::Path::new("/run"));
+    let instance = host.cgroup_parent.rsplit('/').next().unwrap_or("stratus");
+    let dir = base.join(format!("etc-{instance}"));
+    stratus_sandbox::write_minimal_etc(&dir, uids.clone(), std::path::Path::new("/etc"))
+        .with_context(|| format!("writing the sandboxes' /etc in {}", dir.display()))?;
+    tracing::info!(dir = %dir.display(), first_uid = uids.start(), last_uid = uids.end(), "sandboxes get their own /etc");
+    Ok(dir)
 }
 
 /// A stable short id for a data dir (its canonical path hashed).
