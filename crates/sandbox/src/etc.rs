@@ -6,9 +6,10 @@
 //! environments run as, so that `getpwuid(getuid())` answers in every environment;
 //! `hosts` (localhost), `nsswitch.conf` (files only, then DNS for hosts), `resolv.conf`,
 //! the host's CA certificates (`ssl/certs`, and `pki` where the host has it) for HTTPS
-//! clients, and the dynamic linker's cache `ld.so.cache` (without it libraries outside
-//! the linker's built-in directories would not be found). Nothing else of the host's `/etc`
-//! is copied.
+//! clients, the dynamic linker's cache `ld.so.cache` (without it libraries outside the
+//! linker's built-in directories would not be found) and Debian's `alternatives` (symlinks
+//! into `/usr`: `/usr/bin/awk` and others point through them). Nothing else of the host's
+//! `/etc` is copied.
 
 use std::ops::RangeInclusive;
 use std::os::unix::fs::PermissionsExt;
@@ -83,7 +84,7 @@ pub fn write_minimal_etc(
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
             .map_err(io("chmod the sandbox /etc"))?;
     }
-    for sub in ["ssl/certs", "pki"] {
+    for sub in ["ssl/certs", "pki", "alternatives"] {
         let from = host_etc.join(sub);
         if from.is_dir() {
             copy_tree(&from, &dir.join(sub)).map_err(io("copy the CA certificates"))?;

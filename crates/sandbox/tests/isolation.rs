@@ -57,7 +57,7 @@ fn only_tmp_is_writable_and_it_is_size_limited() {
     );
     let size: u64 = lines[2].trim_start_matches("size=").parse().unwrap();
     assert!(size <= 16 * 1024 * 1024, "{size}");
-    assert_eq!(lines[3], "1777");
+    assert_eq!(lines[3], "1777", "{}", out.stdout);
     assert_eq!(lines[4], "shm");
     assert_eq!(lines[5], "4");
 }

@@ -13,8 +13,23 @@ use stratus_sandbox::{ExitStatus, HostConfig, Sandbox, SandboxConfig};
 
 pub const UID: u32 = 993;
 
+/// Uids the generated `/etc` has accounts for.
+pub const UIDS: std::ops::RangeInclusive<u32> = 990..=999;
+
+/// The sandboxes' own `/etc`, written once per test process.
+pub fn etc_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(format!("/run/stratus-test-etc-{}", std::process::id()));
+        stratus_sandbox::write_minimal_etc(&dir, UIDS, Path::new("/etc")).unwrap();
+        dir
+    })
+    .clone()
+}
+
 pub fn host() -> HostConfig {
     let mut h = HostConfig::detect();
+    h.etc_dir = Some(etc_dir());
     h.cgroup_parent = "stratus-test".into();
     h.init_program = env!("CARGO_BIN_EXE_stratus-sandbox-init").into();
     h
