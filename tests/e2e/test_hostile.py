@@ -2,7 +2,7 @@
 happened. Every attempt must fail, and other functions must keep being served while and
 after each probe runs (a "canary" function is invoked alongside every probe).
 
-As on AWS Lambda: code runs as an unprivileged user (uid 993) without capabilities, only
+As on AWS Lambda: code runs as an unprivileged user (a uid of its own per environment) without capabilities, only
 /tmp is writable, the function sees only its own processes and cannot reach the host's
 network, and resource exhaustion (memory, processes, /tmp) stays inside the function."""
 
@@ -508,8 +508,12 @@ def test_no_network_route_out_of_the_sandbox(lambda_client, probe, canary, serve
 def test_unprivileged_user_without_capabilities(lambda_client, probe, canary):
     resp, out = run_probe(lambda_client, probe, {"what": "privs"}, canary)
     assert "FunctionError" not in resp, out
-    assert out["uid"] == 993 and out["euid"] == 993 and out["gid"] == 993, out
-    assert out["Uid"].split() == ["993"] * 4, out["Uid"]
+    # Each environment runs as a uid of its own from --function-uids (default
+    # 1000000-1004095), with the gid of the same number.
+    uid = out["uid"]
+    assert 1_000_000 <= uid <= 1_004_095, out
+    assert out["euid"] == uid and out["gid"] == uid, out
+    assert out["Uid"].split() == [str(uid)] * 4, out["Uid"]
     for cap in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
         assert int(out[cap], 16) == 0, (cap, out[cap])
     assert out["NoNewPrivs"] == "1", out
