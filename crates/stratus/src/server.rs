@@ -39,6 +39,12 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         tracing::warn!(left, "sandboxes outlived shutdown; killed and removed");
     }
     stratus_sandbox::remove_cgroup_parent(&host);
+    // The sandboxes' /etc is written anew at every start; no sandbox is left to mount it.
+    if let Some(etc) = &host.etc_dir {
+        if let Err(error) = std::fs::remove_dir_all(etc) {
+            tracing::warn!(dir = %etc.display(), %error, "cannot remove the sandboxes' /etc");
+        }
+    }
     tracing::info!("stratus server stopped");
     Ok(())
 }

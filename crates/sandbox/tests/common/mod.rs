@@ -16,10 +16,23 @@ pub const UID: u32 = 993;
 /// Uids the generated `/etc` has accounts for.
 pub const UIDS: std::ops::RangeInclusive<u32> = 990..=999;
 
-/// The sandboxes' own `/etc`, written once per test process.
+/// The sandboxes' own `/etc`, written once per test process. The ones earlier test
+/// processes wrote (their pid is gone) are removed first.
 pub fn etc_dir() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
+        for entry in std::fs::read_dir("/run").into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("stratus-test-etc-"))
+            else {
+                continue;
+            };
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
         let dir = PathBuf::from(format!("/run/stratus-test-etc-{}", std::process::id()));
         stratus_sandbox::write_minimal_etc(&dir, UIDS, Path::new("/etc")).unwrap();
         dir
