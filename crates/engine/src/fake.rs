@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use stratus_logs::capture::Capture;
+use stratus_logs::capture::{Capture, Target};
 use stratus_model::function::CodeRef;
 use stratus_model::{FunctionVersion, Version};
 use stratus_runtime_api::{Invocation, InvokeError, Outcome};
@@ -33,6 +33,9 @@ pub(crate) enum Act {
     Hang,
     /// Exits with status 3 without answering.
     Exit,
+    /// Prints this many bytes (lines of 1 KiB, from a thread of its own, as a process
+    /// would) and answers once they are all written.
+    Flood(usize),
 }
 
 /// The script every fake environment follows, and what the tests observe.
@@ -167,6 +170,18 @@ impl Runtime for FakeRuntime {
             script.entered.fetch_add(1, Ordering::SeqCst);
             match act {
                 Act::Echo => Ok(Outcome::Response(inv.payload)),
+                Act::Flood(bytes) => {
+                    let line = format!("{}\n", "f".repeat(1023));
+                    let printer = Arc::clone(&proc);
+                    tokio::task::spawn_blocking(move || {
+                        for _ in 0..bytes / line.len() {
+                            printer.print(&line);
+                        }
+                    })
+                    .await
+                    .unwrap();
+                    Ok(Outcome::Response(inv.payload))
+                }
                 Act::Hang => std::future::pending().await,
                 Act::Exit => {
                     proc.end(ExitStatus::Exited(3));
@@ -188,7 +203,7 @@ impl Backend for Fake {
         _f: &FunctionVersion,
         _request_id: &str,
         id: String,
-        stream: String,
+        log: Target,
         init: InitType,
     ) -> Result<Created<Self>, EngineError> {
         self.0.cold_starts.fetch_add(1, Ordering::SeqCst);
@@ -205,7 +220,8 @@ impl Backend for Fake {
         }
         let (out_r, out_w) = std::io::pipe().unwrap();
         let (err_r, err_w) = std::io::pipe().unwrap();
-        let output = Capture::start(out_r.into(), err_r.into()).unwrap();
+        let stream = log.stream.clone();
+        let output = Capture::start(out_r.into(), err_r.into(), log).unwrap();
         let proc = Arc::new(Proc {
             writers: Mutex::new(Some((out_w, err_w))),
             exit: Mutex::default(),
@@ -248,6 +264,16 @@ impl LogSink for Recorded {
 }
 
 impl Recorded {
+    /// Every line written so far, in order.
+    pub(crate) fn all(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, _, t)| t.clone())
+            .collect()
+    }
+
     /// The lines written so far that mention `needle`.
     pub(crate) fn lines_with(&self, needle: &str) -> Vec<String> {
         let all = self.0.lock().unwrap();
@@ -276,6 +302,23 @@ pub(crate) fn engine_with(
     lifetime: Lifetime,
     idle_ttl: Duration,
 ) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    engine_from(
+        lifetime,
+        idle_ttl,
+        stratus_logs::capture::DEFAULT_INVOCATION_LIMIT_BYTES,
+    )
+}
+
+/// [`engine`] keeping at most `log_limit` bytes of output per invocation.
+pub(crate) fn engine_with_log_limit(log_limit: u64) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    engine_from(Lifetime::default(), Duration::from_secs(3600), log_limit)
+}
+
+fn engine_from(
+    lifetime: Lifetime,
+    idle_ttl: Duration,
+    log_limit: u64,
+) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
     let script = Arc::new(Script::default());
     let logs = Arc::new(Recorded::default());
     let config = EngineConfig {
@@ -291,6 +334,7 @@ pub(crate) fn engine_with(
         host: HostConfig::detect(),
         cpus: 2,
         spare_sandboxes: 0,
+        log_limit_per_invocation: log_limit,
     };
     let engine = Engine::with_backend(
         config,

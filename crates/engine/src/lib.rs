@@ -48,6 +48,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stratus_artifacts::BlobStore;
+use stratus_logs::capture::Target;
 use stratus_logs::LogStore;
 use stratus_sandbox::HostConfig;
 
@@ -103,6 +104,9 @@ pub struct EngineConfig {
     pub cpus: u32,
     /// Sandboxes kept spawned ahead of cold starts (0: each cold start spawns its own).
     pub spare_sandboxes: usize,
+    /// Most bytes of a function's output kept per invocation (and during init); the rest
+    /// is counted, dropped and reported by one line in the log stream.
+    pub log_limit_per_invocation: u64,
 }
 
 /// The invoke engine over a [`Backend`] (sandboxes on this host unless a test says
@@ -219,6 +223,21 @@ impl<B: Backend> Engine<B> {
 }
 
 impl<B: Backend> Inner<B> {
+    /// Where a new environment of `f` logs: `stream` of the function's group, starting
+    /// with INIT_START, at most the configured bytes of output per invocation.
+    fn log_target(&self, f: &stratus_model::FunctionVersion, stream: String) -> Target {
+        Target {
+            sink: Arc::clone(&self.logs),
+            group: f.settings.logging.log_group.clone(),
+            stream,
+            invocation_limit: self.config.log_limit_per_invocation,
+            opening: vec![invoke::line(stratus_logs::platform::init_start(
+                f.settings.runtime.as_deref().unwrap_or("provided"),
+                &self.config.region,
+            ))],
+        }
+    }
+
     /// One pass of the reaper: destroys environments idle past the TTL or at the end of
     /// their lifetime, and freezes those idle for a moment.
     fn reap(self: Arc<Self>) {

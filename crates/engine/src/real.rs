@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use stratus_artifacts::BlobStore;
+use stratus_logs::capture::Target;
 use stratus_model::FunctionVersion;
 use stratus_runtime_api::RuntimeApi;
 use stratus_runtimes::Launch;
@@ -138,7 +139,7 @@ impl Backend for Real {
         f: &FunctionVersion,
         request_id: &str,
         id: String,
-        stream: String,
+        log: Target,
         init: InitType,
     ) -> Result<Created<Self>, EngineError> {
         let platform = |e| EngineError::platform(&f.function_name, e);
@@ -147,7 +148,10 @@ impl Backend for Real {
             spare: Some(self.shells.take().await.map_err(platform)?),
         };
         let ready_tmp = shell.spare.as_ref().and_then(|s| s.0.tmp_size_mb());
-        let cfg = match self.sandbox_config(f, &id, &stream, ready_tmp, init).await {
+        let cfg = match self
+            .sandbox_config(f, &id, &log.stream, ready_tmp, init)
+            .await
+        {
             Ok(Some(cfg)) => cfg,
             // `shell` goes back to the spares as it goes out of scope.
             other => return other.map(|_| no_bootstrap(request_id)),
@@ -156,7 +160,7 @@ impl Backend for Real {
             return Err(platform(PlatformError::Poisoned("spare sandbox")));
         };
         tracing::debug!(function = %f.function_name, request_id, env = %id, "cold start");
-        let created = crate::cold_start::create(id, stream, cfg, shell, &self.config.host).await;
+        let created = crate::cold_start::create(id, log, cfg, shell, &self.config.host).await;
         self.shells.refill();
         let created = created.map_err(platform)?;
         if let Created::Ready(env) = &created {

@@ -80,6 +80,7 @@ async fn fixture() -> Fixture {
             cpus: 1,
             spare_sandboxes: 0,
             lifetime: stratus_engine::Lifetime::default(),
+            log_limit_per_invocation: stratus_logs::capture::DEFAULT_INVOCATION_LIMIT_BYTES,
         },
         blobs,
         logs,
