@@ -123,11 +123,19 @@ def test_a_function_printing_1_gib_keeps_the_server_bounded(server_factory, line
     assert peak < RSS_BOUND, f"server VmRSS peaked at {peak / MIB:.1f} MiB"
     assert rss_after < RSS_BOUND, f"server VmRSS is {rss_after / MIB:.1f} MiB after the flood"
 
-    # The log stream keeps the first 100 MiB and says how much was dropped, and why.
-    truncated = log_events(logs, flood, '"Log truncated"')
+    # The log stream keeps the first 100 MiB and says how much was dropped, and why (a
+    # query that reads the 100 MiB stream back from disk).
+    watch = RssWatch(pid)
+    try:
+        truncated = log_events(logs, flood, '"Log truncated"')
+    finally:
+        peak_read = watch.stop()
+    print(f"{line}-byte lines: server VmRSS peak while reading the stream back: "
+          f"{peak_read / MIB:.1f} MiB, after {vm_rss(pid) / MIB:.1f} MiB")
     assert len(truncated) == 1, truncated
     message = truncated[0]["message"]
     assert f"{dropped} bytes" in message and "--log-max-invocation-mb" in message, message
+    assert peak_read < RSS_BOUND, f"server VmRSS peaked at {peak_read / MIB:.1f} MiB reading the stream"
 
     # What is on disk: the kept output as JSON lines, far from the 1 GiB printed.
     def stored():
