@@ -1,13 +1,14 @@
 //! Making a real environment from a spare shell: the shell is assigned the function, the
-//! Runtime API is served on its listener, its output is captured, and the runtime is started
-//! and awaited up to its first `/next`.
+//! Runtime API is served on its listener, its output is captured into its log stream
+//! (before the runtime starts, so INIT_START comes first), and the runtime is started and
+//! awaited up to its first `/next`.
 //!
 //! The future may be dropped at any await (the caller went away): the sandbox is then killed
 //! on a blocking thread, never on the async worker that dropped it.
 
 use std::time::Instant;
 
-use stratus_logs::capture::Capture;
+use stratus_logs::capture::{Capture, Target};
 use stratus_runtime_api::{InitFailure, RuntimeApi};
 use stratus_sandbox::{HostConfig, Sandbox, SandboxConfig, SandboxError};
 
@@ -59,7 +60,7 @@ impl Drop for Pending {
 /// starts the runtime and waits for its first `/next`.
 pub(crate) async fn create(
     id: String,
-    log_stream: String,
+    log: Target,
     cfg: SandboxConfig,
     (shell, listener): Spare,
     host: &HostConfig,
@@ -79,7 +80,8 @@ pub(crate) async fn create(
     let (Some(stdout), Some(stderr)) = (sb.stdout(), sb.stderr()) else {
         return Err(PlatformError::OutputPipes);
     };
-    let output = Capture::start(stdout, stderr).map_err(PlatformError::Capture)?;
+    let log_stream = log.stream.clone();
+    let output = Capture::start(stdout, stderr, log).map_err(PlatformError::Capture)?;
     // `start` waits (about a millisecond) for the child's setup; keep the worker usable.
     match tokio::task::block_in_place(|| sb.start()) {
         Ok(()) => {}
@@ -93,7 +95,7 @@ pub(crate) async fn create(
                     "Runtime.InvalidEntrypoint",
                     &format!("RequestId: {id} Error: cannot execute {program}: {errno}"),
                 ),
-                lines: Vec::new(),
+                lines: output.take_all(),
             });
         }
         Err(e) => return Err(PlatformError::sandbox("start")(e)),
@@ -119,7 +121,7 @@ pub(crate) async fn create(
         }
     };
     if let Some((error_type, body)) = failure {
-        let lines = output.drain(true);
+        let lines = output.take_all();
         api.shutdown();
         // `sandbox` is killed off this worker as it goes out of scope.
         return Ok(Created::InitFailed {

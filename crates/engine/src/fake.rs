@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use stratus_logs::capture::Capture;
+use stratus_logs::capture::{Capture, Target};
 use stratus_model::function::CodeRef;
 use stratus_model::{FunctionVersion, Version};
 use stratus_runtime_api::{Invocation, InvokeError, Outcome};
@@ -33,6 +33,9 @@ pub(crate) enum Act {
     Hang,
     /// Exits with status 3 without answering.
     Exit,
+    /// Prints this many bytes (lines of 1 KiB, from a thread of its own, as a process
+    /// would) and answers once they are all written.
+    Flood(usize),
 }
 
 /// The script every fake environment follows, and what the tests observe.
@@ -169,6 +172,18 @@ impl Runtime for FakeRuntime {
             script.entered.fetch_add(1, Ordering::SeqCst);
             match act {
                 Act::Echo => Ok(Outcome::Response(inv.payload)),
+                Act::Flood(bytes) => {
+                    let line = format!("{}\n", "f".repeat(1023));
+                    let printer = Arc::clone(&proc);
+                    tokio::task::spawn_blocking(move || {
+                        for _ in 0..bytes / line.len() {
+                            printer.print(&line);
+                        }
+                    })
+                    .await
+                    .unwrap();
+                    Ok(Outcome::Response(inv.payload))
+                }
                 Act::Hang => std::future::pending().await,
                 Act::Exit => {
                     proc.end(ExitStatus::Exited(3));
@@ -190,7 +205,7 @@ impl Backend for Fake {
         _f: &FunctionVersion,
         _request_id: &str,
         id: String,
-        stream: String,
+        log: Target,
         init: InitType,
         uid: crate::uids::UidLease,
     ) -> Result<Created<Self>, EngineError> {
@@ -209,7 +224,8 @@ impl Backend for Fake {
         }
         let (out_r, out_w) = std::io::pipe().unwrap();
         let (err_r, err_w) = std::io::pipe().unwrap();
-        let output = Capture::start(out_r.into(), err_r.into()).unwrap();
+        let stream = log.stream.clone();
+        let output = Capture::start(out_r.into(), err_r.into(), log).unwrap();
         let proc = Arc::new(Proc {
             writers: Mutex::new(Some((out_w, err_w))),
             exit: Mutex::default(),
@@ -252,6 +268,16 @@ impl LogSink for Recorded {
 }
 
 impl Recorded {
+    /// Every line written so far, in order.
+    pub(crate) fn all(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, _, t)| t.clone())
+            .collect()
+    }
+
     /// The lines written so far that mention `needle`.
     pub(crate) fn lines_with(&self, needle: &str) -> Vec<String> {
         let all = self.0.lock().unwrap();
@@ -280,7 +306,13 @@ pub(crate) fn engine_with(
     lifetime: Lifetime,
     idle_ttl: Duration,
 ) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
-    engine_limited(lifetime, idle_ttl, u64::MAX)
+    engine_full(
+        lifetime,
+        idle_ttl,
+        u64::MAX,
+        1000..=1099,
+        stratus_logs::capture::DEFAULT_INVOCATION_LIMIT_BYTES,
+    )
 }
 
 /// [`engine`] whose environments may hold `memory_limit_mb` in all.
@@ -291,7 +323,13 @@ pub(crate) fn engine_with_memory(
         max_invocations: 0,
         max_age: Duration::ZERO,
     };
-    engine_limited(lifetime, Duration::from_secs(3600), memory_limit_mb)
+    engine_full(
+        lifetime,
+        Duration::from_secs(3600),
+        memory_limit_mb,
+        1000..=1099,
+        stratus_logs::capture::DEFAULT_INVOCATION_LIMIT_BYTES,
+    )
 }
 
 /// [`engine`] whose environments run as the uids of `uids`.
@@ -302,15 +340,24 @@ pub(crate) fn engine_with_uids(
         max_invocations: 0,
         max_age: Duration::ZERO,
     };
-    engine_full(lifetime, Duration::from_secs(3600), u64::MAX, uids)
+    engine_full(
+        lifetime,
+        Duration::from_secs(3600),
+        u64::MAX,
+        uids,
+        stratus_logs::capture::DEFAULT_INVOCATION_LIMIT_BYTES,
+    )
 }
 
-fn engine_limited(
-    lifetime: Lifetime,
-    idle_ttl: Duration,
-    memory_limit_mb: u64,
-) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
-    engine_full(lifetime, idle_ttl, memory_limit_mb, 1000..=1099)
+/// [`engine`] keeping at most `log_limit` bytes of output per invocation.
+pub(crate) fn engine_with_log_limit(log_limit: u64) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
+    engine_full(
+        Lifetime::default(),
+        Duration::from_secs(3600),
+        u64::MAX,
+        1000..=1099,
+        log_limit,
+    )
 }
 
 fn engine_full(
@@ -318,6 +365,7 @@ fn engine_full(
     idle_ttl: Duration,
     memory_limit_mb: u64,
     uids: std::ops::RangeInclusive<u32>,
+    log_limit: u64,
 ) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
     let script = Arc::new(Script::default());
     let logs = Arc::new(Recorded::default());
@@ -334,6 +382,7 @@ fn engine_full(
         cpus: 2,
         spare_sandboxes: 0,
         memory_limit_mb,
+        log_limit_per_invocation: log_limit,
     };
     let engine = Engine::with_backend(
         config,

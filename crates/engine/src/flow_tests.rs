@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use stratus_model::ErrorKind;
 
-use crate::fake::{engine, request, until, Act};
+use crate::fake::{engine, engine_with_log_limit, request, until, Act};
 use crate::{EngineError, Lifetime};
 
 fn no_cap() -> Lifetime {
@@ -156,4 +156,53 @@ async fn the_unreserved_pool_is_shared_and_reservations_stay_available() {
     reserved.unreserved_pool = Some(1);
     assert!(engine.invoke(reserved).await.is_ok());
     drop(holding);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_past_the_limit_is_dropped_with_one_line_and_the_invocation_completes() {
+    let limit = 1 << 20;
+    let (engine, script, logs) = engine_with_log_limit(limit);
+    script.then(Act::Flood(16 << 20));
+    let flooded = engine.invoke(request("f", "r-1", None)).await.unwrap();
+    assert!(!flooded.function_error);
+    let all = logs.all();
+    let start = all
+        .iter()
+        .position(|l| l.starts_with("START RequestId: r-1"))
+        .unwrap();
+    let end = all.iter().position(|l| l == "END RequestId: r-1").unwrap();
+    let printed: Vec<&String> = all[start..end]
+        .iter()
+        .filter(|l| l.starts_with('f'))
+        .collect();
+    // Every line with its newline, but the last: the limit cut it.
+    let kept = printed.iter().map(|l| l.len() + 1).sum::<usize>() - 1;
+    let handling = "handling r-1\n".len();
+    assert_eq!(
+        kept,
+        limit as usize - handling,
+        "the limit's worth of output is kept"
+    );
+    let truncation = &all[end - 1];
+    let dropped = (16 << 20) + handling - limit as usize;
+    assert!(
+        truncation.contains(&format!("r-1 Log truncated: {dropped} bytes")),
+        "{truncation}"
+    );
+    // The tail ends with the truncation line, END and REPORT.
+    use base64::Engine as _;
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(flooded.log_result.unwrap())
+        .unwrap();
+    let tail = String::from_utf8(tail).unwrap();
+    assert!(
+        tail.contains("Log truncated") && tail.contains("REPORT RequestId: r-1"),
+        "{tail}"
+    );
+    // The environment is reused, with the whole limit again.
+    let next = engine.invoke(request("f", "r-2", None)).await.unwrap();
+    assert!(!next.function_error);
+    assert_eq!(script.cold_starts.load(Ordering::SeqCst), 1);
+    assert_eq!(logs.lines_with("handling r-2"), ["handling r-2"]);
+    assert!(logs.lines_with("Log truncated").len() == 1);
 }

@@ -5,8 +5,8 @@
 //! handler's future); the environment then cannot go back to the pool (its runtime is in
 //! the middle of the invocation) and must not be dropped where it is (killing a sandbox
 //! waits for its processes, which would stall an async worker). So the guard's `Drop`
-//! hands it to a blocking thread that drains its output, kills it, writes the invocation's
-//! log with its END and REPORT lines, and only then releases the concurrency slot.
+//! hands it to a blocking thread that kills it, finishes its captured output with the
+//! invocation's END and REPORT lines, and only then releases the concurrency slot.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use stratus_logs::platform;
 
 use crate::admission::Slot;
 use crate::environment::Environment;
-use crate::invoke::{line, now_iso, Ended, InvokeRequest};
+use crate::invoke::{now_iso, Ended, InvokeRequest};
 use crate::seams::{Backend, Jail, Runtime};
 use crate::Engine;
 
@@ -25,7 +25,6 @@ pub(crate) struct InFlight<'a, B: Backend> {
     req: &'a InvokeRequest,
     env: Option<Environment<B>>,
     slot: Option<Slot>,
-    log: Vec<(i64, String)>,
     started: Instant,
 }
 
@@ -33,18 +32,16 @@ pub(crate) struct InFlight<'a, B: Backend> {
 pub(crate) struct Landed<B: Backend> {
     pub(crate) env: Environment<B>,
     pub(crate) slot: Slot,
-    pub(crate) log: Vec<(i64, String)>,
     pub(crate) duration: Duration,
 }
 
 impl<'a, B: Backend> InFlight<'a, B> {
-    /// Starts the invocation's clock; `log` holds its lines so far (up to START).
+    /// Starts the invocation's clock (its START is in the environment's output already).
     pub(crate) fn new(
         engine: &'a Engine<B>,
         req: &'a InvokeRequest,
         env: Environment<B>,
         slot: Slot,
-        log: Vec<(i64, String)>,
     ) -> Self {
         engine.inner.busy.enter();
         Self {
@@ -52,7 +49,6 @@ impl<'a, B: Backend> InFlight<'a, B> {
             req,
             env: Some(env),
             slot: Some(slot),
-            log,
             started: Instant::now(),
         }
     }
@@ -76,7 +72,6 @@ impl<'a, B: Backend> InFlight<'a, B> {
         Some(Landed {
             env,
             slot: self.slot.take()?,
-            log: std::mem::take(&mut self.log),
             duration,
         })
     }
@@ -100,25 +95,21 @@ impl<B: Backend> Drop for InFlight<'_, B> {
             &f.version,
         )
         .record(true, self.started.elapsed());
-        let logs = Arc::clone(&self.engine.inner.logs);
         let slot = self.slot.take();
-        let mut log = std::mem::take(&mut self.log);
         let started = self.started;
         let finish = move || {
             // The whole environment moves here, not only the fields used below (closures
             // capture fields): its uid must be given back after the kill, not before.
             let mut env = env;
-            log.extend(env.output.drain(true));
-            log.push(line(format!(
+            let abandoned = format!(
                 "{} {request_id} Invocation abandoned: the caller went away",
                 now_iso()
-            )));
+            );
             if let Err(e) = env.sandbox.kill() {
                 tracing::warn!(env = %env.id, error = %e, "environment did not die cleanly");
             }
-            log.push(line(platform::end(&request_id)));
             let peak = env.sandbox.memory_peak_bytes().unwrap_or(0);
-            log.push(line(platform::report(
+            let report = platform::report(
                 &request_id,
                 &platform::Report {
                     duration: started.elapsed(),
@@ -126,8 +117,14 @@ impl<B: Backend> Drop for InFlight<'_, B> {
                     max_memory_used_mb: peak.div_ceil(1024 * 1024),
                     init: env.pending_init.take(),
                 },
-            )));
-            logs.append(&f.settings.logging.log_group, &env.log_stream, &log);
+            );
+            // Everything the environment printed is in its pipes or read by now.
+            env.output.finish(
+                &request_id,
+                true,
+                [abandoned, platform::end(&request_id), report],
+                false,
+            );
             // The slot and the uid are free once the environment is gone.
             drop(env);
             drop(slot);

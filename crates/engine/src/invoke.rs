@@ -17,9 +17,6 @@ use crate::pool::PoolKey;
 use crate::seams::{Backend, Jail, Runtime};
 use crate::Engine;
 
-/// Lambda's tail: the last 4 KB of the invocation's log.
-const TAIL_BYTES: usize = 4096;
-
 /// One synchronous invocation, resolved to the version that runs.
 #[derive(Debug, Clone)]
 pub struct InvokeRequest {
@@ -67,11 +64,7 @@ pub(crate) enum Ended {
 }
 
 /// Now, as Lambda's log lines write it.
-pub(crate) fn now_iso() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
-}
+pub(crate) use platform::now_iso;
 
 /// A log line stamped now.
 pub(crate) fn line(text: String) -> (i64, String) {
@@ -113,8 +106,6 @@ impl<B: Backend> Engine<B> {
             version: f.version.to_string(),
             revision: f.revision_id.clone(),
         };
-        let group = &f.settings.logging.log_group;
-        let mut log: Vec<(i64, String)> = Vec::new();
         let env = match self.inner.pool.take(&key) {
             Some(env) => self.thawed(env, f)?,
             None => {
@@ -133,10 +124,11 @@ impl<B: Backend> Engine<B> {
                     })?;
                 let id = uuid::Uuid::new_v4().simple().to_string();
                 let stream = self.stream_name(f, &id);
+                let log = self.inner.log_target(f, stream.clone());
                 match self
                     .inner
                     .backend
-                    .create(f, &req.request_id, id, stream, InitType::OnDemand, uid)
+                    .create(f, &req.request_id, id, log, InitType::OnDemand, uid)
                     .await
                     .map_err(EngineError::exhaustion_throttles)
                     .inspect_err(|e| {
@@ -151,31 +143,23 @@ impl<B: Backend> Engine<B> {
                             env.sandbox_setup,
                             env.runtime_init,
                         );
-                        log.push(line(platform::init_start(
-                            f.settings.runtime.as_deref().unwrap_or("provided"),
-                            &self.inner.config.region,
-                        )));
                         *env
                     }
                     Created::InitFailed {
                         error_type,
                         body,
                         lines,
-                    } => return Ok(self.init_failed(&req, &error_type, body, lines)),
+                    } => return Ok(self.init_failed(&req, &stream, &error_type, body, lines)),
                 }
             }
         };
-        log.extend(env.output.take_collected());
-        log.push(line(platform::start(
-            &req.request_id,
-            &f.version.to_string(),
-        )));
-        let mut flight = InFlight::new(self, &req, env, slot, log);
+        env.output
+            .begin(platform::start(&req.request_id, &f.version.to_string()));
+        let mut flight = InFlight::new(self, &req, env, slot);
         let ended = flight.run().await;
         let Some(Landed {
             mut env,
             slot,
-            mut log,
             duration,
         }) = flight.land()
         else {
@@ -184,16 +168,14 @@ impl<B: Backend> Engine<B> {
                 PlatformError::Poisoned("invocation"),
             ));
         };
-        log.extend(env.output.drain(matches!(ended, Ended::Broken(..))));
-        let payload = match &ended {
-            Ended::Ok(p) | Ended::FunctionError(p) | Ended::Broken(p, _) => p.clone(),
+        let function_error = !matches!(ended, Ended::Ok(_));
+        let (payload, broken) = match ended {
+            Ended::Ok(p) | Ended::FunctionError(p) => (p, None),
+            Ended::Broken(p, text) => (p, Some(text)),
         };
-        if let Ended::Broken(_, Some(text)) = &ended {
-            log.push(line(text.clone()));
-        }
-        log.push(line(platform::end(&req.request_id)));
+        let is_broken = broken.is_some();
         let peak = env.sandbox.memory_peak_bytes().unwrap_or(0);
-        log.push(line(platform::report(
+        let report = platform::report(
             &req.request_id,
             &platform::Report {
                 duration,
@@ -201,14 +183,20 @@ impl<B: Backend> Engine<B> {
                 max_memory_used_mb: peak.div_ceil(1024 * 1024),
                 init: env.pending_init.take(),
             },
-        )));
-        self.inner.logs.append(group, &env.log_stream, &log);
-        let function_error = !matches!(ended, Ended::Ok(_));
+        );
+        // The rest of the output, then the platform lines, appended to the stream in one go.
+        let trailer = [platform::end(&req.request_id), report];
+        let tail = env.output.finish(
+            &req.request_id,
+            is_broken,
+            broken.flatten().into_iter().chain(trailer),
+            req.tail,
+        );
         crate::metrics::handles(&mut env.metrics, &f.function_name, resource, &f.version)
             .record(function_error, duration);
         env.invocations += 1;
         let now = Instant::now();
-        if matches!(ended, Ended::Broken(..)) {
+        if is_broken {
             env.destroy();
         } else if self
             .inner
@@ -231,7 +219,7 @@ impl<B: Backend> Engine<B> {
         Ok(InvokeResponse {
             payload,
             function_error,
-            log_result: req.tail.then(|| tail(&log)),
+            log_result: tail.map(|t| encode_tail(&t)),
             executed_version: f.version.to_string(),
             request_id: req.request_id,
         })
@@ -258,10 +246,12 @@ impl<B: Backend> Engine<B> {
         Ok(env)
     }
 
-    /// Logs and answers a cold start whose runtime failed to initialise.
+    /// Logs and answers a cold start whose runtime failed to initialise: what it printed
+    /// (after INIT_START), then START, the failure and END, in the environment's stream.
     fn init_failed(
         &self,
         req: &InvokeRequest,
+        stream: &str,
         error_type: &str,
         body: Bytes,
         lines: Vec<(i64, String)>,
@@ -273,10 +263,8 @@ impl<B: Backend> Engine<B> {
             &f.version,
         );
         let request_id = &req.request_id;
-        let stream = self.stream_name(f, &uuid::Uuid::new_v4().simple().to_string());
-        let mut log = Vec::with_capacity(lines.len() + 3);
+        let mut log = lines;
         log.push(line(platform::start(request_id, &f.version.to_string())));
-        log.extend(lines);
         log.push(line(format!(
             "{} {request_id} Init failed: {error_type}",
             now_iso()
@@ -284,11 +272,11 @@ impl<B: Backend> Engine<B> {
         log.push(line(platform::end(request_id)));
         self.inner
             .logs
-            .append(&f.settings.logging.log_group, &stream, &log);
+            .append(&f.settings.logging.log_group, stream, &log);
         InvokeResponse {
             payload: body,
             function_error: true,
-            log_result: req.tail.then(|| tail(&log)),
+            log_result: req.tail.then(|| encode_tail(&platform::tail(&log))),
             executed_version: f.version.to_string(),
             request_id: request_id.clone(),
         }
@@ -352,16 +340,7 @@ pub(crate) async fn run<B: Backend>(env: &mut Environment<B>, req: &InvokeReques
     }
 }
 
-/// Base64 of the last 4 KB of the invocation's log lines.
-pub(crate) fn tail(lines: &[(i64, String)]) -> String {
-    let mut text = String::new();
-    for (_, l) in lines {
-        text.push_str(l);
-        text.push('\n');
-    }
-    let mut start = text.len().saturating_sub(TAIL_BYTES);
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    base64::engine::general_purpose::STANDARD.encode(&text.as_bytes()[start..])
+/// `X-Amz-Log-Result`: base64 of the log's tail.
+pub(crate) fn encode_tail(tail: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(tail)
 }

@@ -55,6 +55,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stratus_artifacts::BlobStore;
+use stratus_logs::capture::Target;
 use stratus_logs::LogStore;
 use stratus_sandbox::HostConfig;
 
@@ -112,6 +113,9 @@ pub struct EngineConfig {
     /// The memory live environments may hold in all (their functions' `MemorySize`), in
     /// MB: the host's memory times the overcommit setting ([`capacity`]).
     pub memory_limit_mb: u64,
+    /// Most bytes of a function's output kept per invocation (and during init); the rest
+    /// is counted, dropped and reported by one line in the log stream.
+    pub log_limit_per_invocation: u64,
 }
 
 /// The invoke engine over a [`Backend`] (sandboxes on this host unless a test says
@@ -242,6 +246,21 @@ impl<B: Backend> Engine<B> {
 }
 
 impl<B: Backend> Inner<B> {
+    /// Where a new environment of `f` logs: `stream` of the function's group, starting
+    /// with INIT_START, at most the configured bytes of output per invocation.
+    fn log_target(&self, f: &stratus_model::FunctionVersion, stream: String) -> Target {
+        Target {
+            sink: Arc::clone(&self.logs),
+            group: f.settings.logging.log_group.clone(),
+            stream,
+            invocation_limit: self.config.log_limit_per_invocation,
+            opening: vec![invoke::line(stratus_logs::platform::init_start(
+                f.settings.runtime.as_deref().unwrap_or("provided"),
+                &self.config.region,
+            ))],
+        }
+    }
+
     /// One pass of the reaper: destroys environments idle past the TTL or at the end of
     /// their lifetime, and freezes those idle for a moment.
     fn reap(self: Arc<Self>) {

@@ -16,7 +16,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use stratus_logs::platform;
 use stratus_model::provisioned::{ProvisionSpec, ProvisionedState};
 
 use crate::environment::{Created, InitType};
@@ -129,9 +128,10 @@ impl<B: Backend> Inner<B> {
                 return;
             }
         };
+        let log = self.log_target(f, stream.clone());
         let created = self
             .backend
-            .create(f, &init_id, id, stream.clone(), InitType::Provisioned, uid)
+            .create(f, &init_id, id, log, InitType::Provisioned, uid)
             .await;
         let group = &f.settings.logging.log_group;
         match created {
@@ -144,12 +144,8 @@ impl<B: Backend> Inner<B> {
                 ));
                 part.starting.fetch_sub(1, Ordering::AcqRel);
                 env.pending_init = None;
-                let mut log = vec![line(platform::init_start(
-                    f.settings.runtime.as_deref().unwrap_or("provided"),
-                    &self.config.region,
-                ))];
-                log.extend(env.output.take_collected());
-                self.logs.append(group, &env.log_stream, &log);
+                // INIT_START and the init output, so that the stream exists at once.
+                env.output.flush();
                 tracing::debug!(function = %f.function_name, version = %f.version, env = %env.id, "provisioned environment ready");
                 if self.provisioned.closed.load(Ordering::Acquire) {
                     env.destroy();

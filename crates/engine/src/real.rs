@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use stratus_artifacts::BlobStore;
+use stratus_logs::capture::Target;
 use stratus_model::FunctionVersion;
 use stratus_runtime_api::RuntimeApi;
 use stratus_runtimes::Launch;
@@ -138,7 +139,7 @@ impl Backend for Real {
         f: &FunctionVersion,
         request_id: &str,
         id: String,
-        stream: String,
+        log: Target,
         init: InitType,
         uid: crate::uids::UidLease,
     ) -> Result<Created<Self>, EngineError> {
@@ -149,7 +150,7 @@ impl Backend for Real {
         };
         let ready_tmp = shell.spare.as_ref().and_then(|s| s.0.tmp_size_mb());
         let cfg = match self
-            .sandbox_config(f, &id, &stream, ready_tmp, init, uid.uid())
+            .sandbox_config(f, &id, &log.stream, ready_tmp, init, uid.uid())
             .await
         {
             Ok(Some(cfg)) => cfg,
@@ -160,8 +161,7 @@ impl Backend for Real {
             return Err(platform(PlatformError::Poisoned("spare sandbox")));
         };
         tracing::debug!(function = %f.function_name, request_id, env = %id, uid = uid.uid(), "cold start");
-        let created =
-            crate::cold_start::create(id, stream, cfg, shell, &self.config.host, uid).await;
+        let created = crate::cold_start::create(id, log, cfg, shell, &self.config.host, uid).await;
         self.shells.refill();
         let created = created.map_err(platform)?;
         if let Created::Ready(env) = &created {

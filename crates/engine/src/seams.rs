@@ -1,6 +1,7 @@
 //! What the engine needs from the world, as small traits: a sandbox ([`Jail`]), its Runtime
-//! API ([`Runtime`]), the log store ([`LogSink`]) and a way to make environments
-//! ([`Backend`]). The real implementations wrap [`stratus_sandbox::Sandbox`],
+//! API ([`Runtime`]), the log store ([`LogSink`], defined by `stratus-logs`, whose capture
+//! writes to it too) and a way to make environments ([`Backend`]). The real
+//! implementations wrap [`stratus_sandbox::Sandbox`],
 //! [`stratus_runtime_api::RuntimeApi`] and [`stratus_logs::LogStore`] (see [`crate::real`]);
 //! the unit tests plug in fakes, so pool, admission and invoke-flow rules run without root.
 //!
@@ -9,6 +10,7 @@
 
 use std::future::Future;
 
+use stratus_logs::capture::Target;
 use stratus_model::FunctionVersion;
 use stratus_runtime_api::{Invocation, InvokeError, Outcome, RuntimeApi};
 use stratus_sandbox::{ExitStatus, Sandbox, SandboxError};
@@ -44,10 +46,7 @@ pub trait Runtime: Send + Sync + 'static {
 }
 
 /// Where the platform lines and function output of invocations go.
-pub trait LogSink: Send + Sync + 'static {
-    /// Appends lines (epoch milliseconds, text) to a stream of a group.
-    fn append(&self, group: &str, stream: &str, lines: &[(i64, String)]);
-}
+pub use stratus_logs::LogSink;
 
 /// Makes environments (cold starts) and keeps what it prepares ahead of them.
 pub trait Backend: Send + Sync + Sized + 'static {
@@ -56,16 +55,16 @@ pub trait Backend: Send + Sync + Sized + 'static {
     /// The Runtime API type of its environments.
     type Runtime: Runtime;
 
-    /// Creates an environment for `f` with id `id` logging to `stream`, running as the uid
-    /// of `uid`, up to the runtime's first `/next` (or its init failure). The lease goes
-    /// into the environment; on a failure it must be dropped only once nothing runs as
-    /// that uid any more.
+    /// Creates an environment for `f` with id `id` whose output is captured into `log`
+    /// (its stream named by `log.stream`), running as the uid of `uid`, up to the
+    /// runtime's first `/next` (or its init failure). The lease goes into the environment;
+    /// on a failure it must be dropped only once nothing runs as that uid any more.
     fn create(
         &self,
         f: &FunctionVersion,
         request_id: &str,
         id: String,
-        stream: String,
+        log: Target,
         init: InitType,
         uid: UidLease,
     ) -> impl Future<Output = Result<Created<Self>, EngineError>> + Send;
@@ -112,11 +111,5 @@ impl Runtime for RuntimeApi {
     }
     fn shutdown(&self) {
         RuntimeApi::shutdown(self);
-    }
-}
-
-impl LogSink for stratus_logs::LogStore {
-    fn append(&self, group: &str, stream: &str, lines: &[(i64, String)]) {
-        stratus_logs::LogStore::append(self, group, stream, lines);
     }
 }

@@ -80,6 +80,7 @@ async fn fixture() -> Fixture {
             spare_sandboxes: 0,
             memory_limit_mb: u64::MAX,
             lifetime: stratus_engine::Lifetime::default(),
+            log_limit_per_invocation: stratus_logs::capture::DEFAULT_INVOCATION_LIMIT_BYTES,
         },
         blobs,
         logs,

@@ -1,70 +1,105 @@
-//! Draining an environment's stdout and stderr without ever blocking it.
+//! Draining an environment's stdout and stderr into its log stream, never blocking it for
+//! long and never holding more than a small, fixed amount of its output in memory.
 //!
 //! Two reader tasks read the pipes as soon as they are readable and split the bytes into
-//! lines held in memory (bounded: the oldest lines go first). The engine takes the lines at
-//! invocation boundaries with [`Capture::drain`], which first reads whatever is already in
-//! the pipes, so output written before the runtime answered is never missed. Both pipes
-//! reaching end-of-file means every process of the environment is gone.
+//! lines (`capture/buffer.rs`). The engine adds the platform lines around each invocation:
+//! [`Capture::begin`] adds START, [`Capture::finish`] reads whatever the pipes still hold
+//! (so output written before the runtime answered is never missed), adds END and REPORT
+//! and appends the invocation's lines to the stream in one go. In between, once more than
+//! [`SPILL_AT`] bytes of lines are held, the reader moves them to the sink at once (in
+//! order: under the same lock), so a function printing a lot is written to disk as it
+//! prints rather than held until its invocation ends.
+//!
+//! Bounds: per window (init, then each invocation from its START to the next START) at
+//! most the target's `invocation_limit` bytes of output are kept; the rest is counted and
+//! discarded, and one truncation line says how much and why. While the sink's disk writes
+//! lag ([`LogSink::backlogged`]) the readers stop reading, so the function's writes block
+//! on its full pipe (back-pressure) instead of memory growing; they never stop for good,
+//! so a function blocked on a write always gets going again, and [`Capture::finish`] reads
+//! the pipes itself, so an invocation never waits for a reader.
+//!
+//! Both pipes reaching end-of-file means every process of the environment is gone; if no
+//! invocation is running then, what is left is appended to the stream.
+
+mod buffer;
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio::net::unix::pipe;
 use tokio::sync::watch;
 
-/// Most lines buffered between drains.
-pub const MAX_BUFFERED_LINES: usize = 10_000;
-/// Longest line kept; longer ones are split.
-pub const MAX_LINE_BYTES: usize = 256 * 1024;
+pub use buffer::{MAX_LINE_BYTES, SPILL_AT};
 
-#[derive(Default)]
-struct Buffer {
-    partial: [Vec<u8>; 2],
-    lines: Vec<(i64, String)>,
-    dropped: usize,
+use crate::platform;
+use crate::sink::LogSink;
+use buffer::Buffer;
+
+/// Default of [`Target::invocation_limit`]: 100 MiB of output per invocation.
+pub const DEFAULT_INVOCATION_LIMIT_BYTES: u64 = 100 * 1024 * 1024;
+
+/// What a reader task reads at once.
+const READ_CHUNK: usize = 64 * 1024;
+/// Chunks a reader takes under one lock before letting others in.
+const CHUNKS_PER_ROUND: usize = 8;
+/// Most bytes [`Capture::finish`] reads from a pipe: more than a pipe holds (1 MiB at most
+/// for an unprivileged writer), so it empties it without chasing a writer that never stops.
+const FINISH_READ_LIMIT: usize = 2 * 1024 * 1024;
+/// How often a reader held back by a backlogged sink looks again.
+const BACKLOG_POLL: Duration = Duration::from_millis(2);
+
+/// Where an environment's output goes.
+pub struct Target {
+    /// The log store (or a test's recorder).
+    pub sink: Arc<dyn LogSink>,
+    /// The function's log group.
+    pub group: String,
+    /// The environment's log stream.
+    pub stream: String,
+    /// Most bytes of output kept per invocation (and during init); the rest is dropped.
+    pub invocation_limit: u64,
+    /// Lines the stream starts with, before anything the environment prints (INIT_START).
+    pub opening: Vec<(i64, String)>,
 }
 
-impl Buffer {
-    fn push_line(&mut self, bytes: &[u8]) {
-        let line = String::from_utf8_lossy(bytes)
-            .trim_end_matches('\r')
-            .to_owned();
-        if self.lines.len() >= MAX_BUFFERED_LINES {
-            self.lines.remove(0);
-            self.dropped += 1;
-        }
-        self.lines
-            .push((chrono::Utc::now().timestamp_millis(), line));
-    }
-
-    fn feed(&mut self, which: usize, mut data: &[u8]) {
-        while let Some(nl) = data.iter().position(|b| *b == b'\n') {
-            let mut line = std::mem::take(&mut self.partial[which]);
-            line.extend_from_slice(&data[..nl]);
-            self.push_line(&line);
-            data = &data[nl + 1..];
-        }
-        self.partial[which].extend_from_slice(data);
-        if self.partial[which].len() >= MAX_LINE_BYTES {
-            let line = std::mem::take(&mut self.partial[which]);
-            self.push_line(&line);
-        }
-    }
-
-    fn flush_partials(&mut self) {
-        for which in 0..2 {
-            if !self.partial[which].is_empty() {
-                let line = std::mem::take(&mut self.partial[which]);
-                self.push_line(&line);
-            }
-        }
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("group", &self.group)
+            .field("stream", &self.stream)
+            .field("invocation_limit", &self.invocation_limit)
+            .finish_non_exhaustive()
     }
 }
 
 struct Inner {
     pipes: [pipe::Receiver; 2],
     buffer: Mutex<Buffer>,
+    sink: Arc<dyn LogSink>,
+    group: String,
+    stream: String,
+}
+
+impl Inner {
+    fn buffer(&self) -> MutexGuard<'_, Buffer> {
+        // A panic while holding the lock leaves lines that are still lines.
+        self.buffer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn append(&self, lines: &[(i64, String)]) {
+        if !lines.is_empty() {
+            self.sink.append(&self.group, &self.stream, lines);
+        }
+    }
+
+    /// Takes `data` read from pipe `which`, moving lines to the sink whenever too many are
+    /// held. Called with the buffer locked, so lines reach the sink in order.
+    fn feed(&self, b: &mut Buffer, which: usize, data: &[u8]) {
+        let now = chrono::Utc::now().timestamp_millis();
+        b.feed(which, data, now, &mut |lines| self.append(&lines));
+    }
 }
 
 /// The output of one environment.
@@ -80,52 +115,73 @@ impl std::fmt::Debug for Capture {
     }
 }
 
-/// Reads everything available now from pipe `which`; true at end-of-file.
+/// Reads what pipe `which` holds now (at most [`FINISH_READ_LIMIT`]) into `b`.
 ///
 /// Reads the (non-blocking) descriptor directly: tokio's `try_read` answers "would block"
-/// until the reactor has seen readiness, and a drain must see bytes the runtime wrote a
-/// moment ago. Reading and buffering happen under one lock so chunks stay in order.
-fn read_available(inner: &Inner, which: usize, buf: &mut [u8]) -> bool {
+/// until the reactor has seen readiness, and a finish must see bytes the runtime wrote a
+/// moment ago.
+fn read_available(inner: &Inner, b: &mut Buffer, which: usize, buf: &mut [u8]) {
     let fd = inner.pipes[which].as_raw_fd();
-    let Ok(mut b) = inner.buffer.lock() else {
-        return true;
-    };
-    loop {
+    let mut left = FINISH_READ_LIMIT;
+    while left > 0 {
         match nix::unistd::read(fd, buf) {
-            Ok(0) => return true,
-            Ok(n) => b.feed(which, &buf[..n]),
-            Err(nix::errno::Errno::EAGAIN) => return false,
+            Ok(0) => return,
+            Ok(n) => {
+                inner.feed(b, which, &buf[..n]);
+                left = left.saturating_sub(n);
+            }
             Err(nix::errno::Errno::EINTR) => {}
-            Err(_) => return true,
+            Err(_) => return,
         }
     }
 }
 
-/// The reader task's read: through tokio, so that "would block" re-arms readiness.
+/// The reader task's read: through tokio, so that "would block" re-arms readiness. Reads
+/// a bounded number of chunks under the lock; true at end-of-file.
 fn read_ready(inner: &Inner, which: usize, buf: &mut [u8]) -> bool {
-    let Ok(mut b) = inner.buffer.lock() else {
-        return true;
-    };
-    loop {
+    let mut b = inner.buffer();
+    for _ in 0..CHUNKS_PER_ROUND {
         match inner.pipes[which].try_read(buf) {
             Ok(0) => return true,
-            Ok(n) => b.feed(which, &buf[..n]),
+            Ok(n) => inner.feed(&mut b, which, &buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => return true,
         }
     }
+    false
+}
+
+/// One pipe's reader: reads until end-of-file, pausing while the sink is backlogged.
+async fn read_pipe(inner: Arc<Inner>, which: usize) {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        // Output past the limit is discarded, not written: no reason to hold it back.
+        while inner.sink.backlogged() && !inner.buffer().discarding() {
+            tokio::time::sleep(BACKLOG_POLL).await;
+        }
+        if inner.pipes[which].readable().await.is_err() || read_ready(&inner, which, &mut buf) {
+            break;
+        }
+    }
+    let mut b = inner.buffer();
+    if let Some(lines) = b.closed(which) {
+        inner.append(&lines);
+    }
 }
 
 impl Capture {
-    /// Starts draining the two pipes (must be called inside a tokio runtime).
-    pub fn start(stdout: OwnedFd, stderr: OwnedFd) -> io::Result<Self> {
+    /// Starts draining the two pipes into `target` (must be called inside a tokio runtime).
+    pub fn start(stdout: OwnedFd, stderr: OwnedFd, target: Target) -> io::Result<Self> {
         let inner = Arc::new(Inner {
             pipes: [
                 pipe::Receiver::from_owned_fd(stdout)?,
                 pipe::Receiver::from_owned_fd(stderr)?,
             ],
-            buffer: Mutex::new(Buffer::default()),
+            buffer: Mutex::new(Buffer::new(target.invocation_limit, target.opening)),
+            sink: target.sink,
+            group: target.group,
+            stream: target.stream,
         });
         let (closed_tx, closed) = watch::channel(0u8);
         let closed_tx = Arc::new(closed_tx);
@@ -133,51 +189,71 @@ impl Capture {
             let inner = Arc::clone(&inner);
             let closed_tx = Arc::clone(&closed_tx);
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                loop {
-                    if inner.pipes[which].readable().await.is_err()
-                        || read_ready(&inner, which, &mut buf)
-                    {
-                        closed_tx.send_modify(|n| *n += 1);
-                        return;
-                    }
-                }
+                read_pipe(inner, which).await;
+                closed_tx.send_modify(|n| *n += 1);
             });
         }
         Ok(Self { inner, closed })
     }
 
-    /// Takes every complete line so far (reading what the pipes hold first). With `all`,
-    /// an unfinished last line is taken too.
-    pub fn drain(&self, all: bool) -> Vec<(i64, String)> {
+    /// The start of an invocation: adds its `start` line, stamped now (after what was
+    /// printed since the last one), and gives it the full per-invocation limit.
+    pub fn begin(&self, start: String) {
+        let now = chrono::Utc::now().timestamp_millis();
+        self.inner.buffer().begin((now, start));
+    }
+
+    /// The end of invocation `request_id`: reads what the pipes hold, adds a truncation
+    /// line if output was dropped, then the `trailer` lines (END, REPORT; stamped once the
+    /// output is read, so that timestamps never go back), and appends every line held to
+    /// the stream. With `last` (the environment is about to be destroyed), an
+    /// unfinished last line is taken too and later output is discarded. With `tail`,
+    /// returns the last 4 KB of the lines appended (`X-Amz-Log-Result`).
+    pub fn finish(
+        &self,
+        request_id: &str,
+        last: bool,
+        trailer: impl IntoIterator<Item = String>,
+        tail: bool,
+    ) -> Option<String> {
         let mut buf = [0u8; 16 * 1024];
+        let mut b = self.inner.buffer();
         for which in 0..2 {
-            read_available(&self.inner, which, &mut buf);
+            read_available(&self.inner, &mut b, which, &mut buf);
         }
-        self.take(all)
+        b.end(request_id, last);
+        let now = chrono::Utc::now().timestamp_millis();
+        for line in trailer {
+            b.push((now, line));
+        }
+        let tail = tail.then(|| platform::tail(b.lines()));
+        self.inner.append(b.lines());
+        b.clear();
+        tail
     }
 
-    /// Takes the complete lines the reader tasks have collected, without reading the pipes
-    /// (for output written while the environment was idle: the reader tasks have had time).
-    pub fn take_collected(&self) -> Vec<(i64, String)> {
-        self.take(false)
+    /// Appends the complete lines held now to the stream, without reading the pipes (a
+    /// provisioned environment's INIT_START and init output, once it is ready).
+    pub fn flush(&self) {
+        let mut b = self.inner.buffer();
+        self.inner.append(b.lines());
+        b.clear();
     }
 
-    fn take(&self, all: bool) -> Vec<(i64, String)> {
-        let Ok(mut b) = self.inner.buffer.lock() else {
-            return Vec::new();
-        };
-        if all {
-            b.flush_partials();
+    /// Everything held and in the pipes now, unfinished lines included, for a runtime that
+    /// failed to initialise; later output is discarded.
+    pub fn take_all(&self) -> Vec<(i64, String)> {
+        let mut buf = [0u8; 16 * 1024];
+        let mut b = self.inner.buffer();
+        for which in 0..2 {
+            read_available(&self.inner, &mut b, which, &mut buf);
         }
-        if b.dropped > 0 {
-            let dropped = std::mem::take(&mut b.dropped);
-            tracing::warn!(
-                dropped,
-                "function log lines dropped: nobody drained them in time"
-            );
-        }
-        std::mem::take(&mut b.lines)
+        b.take_all()
+    }
+
+    /// Bytes of output held in memory now (lines and unfinished lines).
+    pub fn held_bytes(&self) -> usize {
+        self.inner.buffer().held_bytes()
     }
 
     /// Resolves once both pipes are closed: every process of the environment has exited.
@@ -193,37 +269,4 @@ impl Capture {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
-
-    #[tokio::test]
-    async fn lines_are_split_and_eof_is_seen() {
-        let (out_rx, out_tx) = std::io::pipe().unwrap();
-        let (err_rx, err_tx) = std::io::pipe().unwrap();
-        let cap = Capture::start(OwnedFd::from(out_rx), OwnedFd::from(err_rx)).unwrap();
-        let mut out = std::fs::File::from(OwnedFd::from(out_tx));
-        let mut err = std::fs::File::from(OwnedFd::from(err_tx));
-        out.write_all(b"one\ntw").unwrap();
-        err.write_all(b"oops\n").unwrap();
-        let lines: Vec<String> = cap.drain(false).into_iter().map(|(_, l)| l).collect();
-        assert!(
-            lines.contains(&"one".to_string()) && lines.contains(&"oops".to_string()),
-            "{lines:?}"
-        );
-        out.write_all(b"o\n").unwrap();
-        assert_eq!(
-            cap.drain(false)
-                .into_iter()
-                .map(|(_, l)| l)
-                .collect::<Vec<_>>(),
-            ["two"]
-        );
-        assert!(!cap.is_closed());
-        drop(out);
-        drop(err);
-        tokio::time::timeout(std::time::Duration::from_secs(5), cap.closed())
-            .await
-            .unwrap();
-    }
-}
+mod tests;

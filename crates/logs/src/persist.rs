@@ -7,13 +7,18 @@
 //! and a context switch per invocation. Open files are bounded (`open_files.rs`).
 //! [`Job::Flush`] answers once every job queued before it is written: queries that read a
 //! stream from disk, tests and shutdown wait on it.
+//!
+//! The queue is bounded in bytes, not by the channel: [`Backlog`] counts the bytes of events
+//! queued and not yet written, and captures stop reading a function's output while it is
+//! over [`BACKLOG_CAP_BYTES`] (the function's writes then block on its full pipe), so a
+//! function printing faster than the disk takes it cannot grow the queue without bound.
 
 mod open_files;
 
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
@@ -25,6 +30,37 @@ pub(crate) use open_files::MAX_OPEN_FILES;
 /// How long the persister lets jobs accumulate once woken.
 const BATCH_WINDOW: Duration = Duration::from_millis(10);
 
+/// Bytes of queued events past which the store reports itself backlogged.
+pub(crate) const BACKLOG_CAP_BYTES: usize = 16 * 1024 * 1024;
+
+/// Bytes an event counts for in the backlog: its message plus its fixed size.
+pub(crate) fn queued_size(e: &Event) -> usize {
+    e.message.len() + std::mem::size_of::<Event>()
+}
+
+/// Bytes of events queued for the persister and not yet written.
+#[derive(Debug, Default)]
+pub(crate) struct Backlog(AtomicUsize);
+
+impl Backlog {
+    pub(crate) fn add(&self, bytes: usize) {
+        self.0.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sub(&self, bytes: usize) {
+        self.0.fetch_sub(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Whether more than [`BACKLOG_CAP_BYTES`] are queued.
+    pub(crate) fn over_cap(&self) -> bool {
+        self.bytes() > BACKLOG_CAP_BYTES
+    }
+}
+
 /// A stream's file, shared by the store and the persister.
 #[derive(Debug)]
 pub(crate) struct StreamFile {
@@ -35,16 +71,19 @@ pub(crate) struct StreamFile {
 
 /// Work for the persister.
 pub(crate) enum Job {
-    /// Append these events to the stream file, one JSON line each.
-    Append(Arc<StreamFile>, Vec<Event>),
+    /// Append these events to the stream file, one JSON line each; they count for the
+    /// given bytes in the backlog.
+    Append(Arc<StreamFile>, Vec<Event>, usize),
     /// Close open files under the directory and remove it.
     RemoveDir(PathBuf),
     /// Answer once everything queued before is written.
     Flush(mpsc::Sender<()>),
 }
 
-/// Starts the persister thread.
-pub(crate) fn start() -> std::io::Result<(mpsc::Sender<Job>, thread::JoinHandle<()>)> {
+/// Starts the persister thread, which takes what it writes off `backlog`.
+pub(crate) fn start(
+    backlog: Arc<Backlog>,
+) -> std::io::Result<(mpsc::Sender<Job>, thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel::<Job>();
     let handle = thread::Builder::new()
         .name("stratus-log-persister".into())
@@ -53,21 +92,25 @@ pub(crate) fn start() -> std::io::Result<(mpsc::Sender<Job>, thread::JoinHandle<
             // Ends once every sender is gone and the queue is empty.
             while let Ok(first) = rx.recv() {
                 let flushing = matches!(first, Job::Flush(_));
-                run(&mut files, first);
+                run(&mut files, &backlog, first);
                 if !flushing {
                     thread::sleep(BATCH_WINDOW);
                 }
                 for job in rx.try_iter() {
-                    run(&mut files, job);
+                    run(&mut files, &backlog, job);
                 }
             }
         })?;
     Ok((tx, handle))
 }
 
-fn run(files: &mut OpenFiles, job: Job) {
+fn run(files: &mut OpenFiles, backlog: &Backlog, job: Job) {
     match job {
-        Job::Append(file, events) => append(files, &file, &events),
+        Job::Append(file, events, bytes) => {
+            append(files, &file, &events);
+            drop(events);
+            backlog.sub(bytes);
+        }
         Job::RemoveDir(dir) => {
             files.forget_under(&dir);
             if let Err(e) = fs::remove_dir_all(&dir) {

@@ -1,4 +1,5 @@
-//! Lambda's platform log lines, byte for byte.
+//! Lambda's platform log lines, byte for byte; the line Stratus adds when it truncates a
+//! function's output; and the log tail that `X-Amz-Log-Result` carries.
 
 use std::time::Duration;
 
@@ -55,6 +56,57 @@ pub fn timed_out(now_iso: &str, request_id: &str, timeout_secs: u32) -> String {
     format!("{now_iso} {request_id} Task timed out after {timeout_secs}.00 seconds")
 }
 
+/// Now, as Lambda's log lines write it (`2026-01-02T03:04:05.678Z`).
+pub fn now_iso() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// The line written in place of output past the per-invocation limit: `dropped` bytes
+/// were counted and discarded because more than `limit` bytes were printed, during
+/// invocation `request_id` (or, without one, outside any invocation: during init or
+/// between invocations).
+pub fn truncated(now_iso: &str, request_id: Option<&str>, dropped: u64, limit: u64) -> String {
+    let (id, when) = match request_id {
+        Some(id) => (format!(" {id}"), "this invocation"),
+        None => (
+            String::new(),
+            "outside an invocation (init or between invocations)",
+        ),
+    };
+    format!(
+        "{now_iso}{id} Log truncated: {dropped} bytes of output printed {when} were dropped \
+         after the first {limit} bytes. This server keeps at most {limit} bytes of a \
+         function's output per invocation (setting --log-max-invocation-mb) so that a \
+         function printing without end cannot fill its disk."
+    )
+}
+
+/// Bytes of the log that `X-Amz-Log-Result` carries, as on Lambda.
+pub const TAIL_BYTES: usize = 4096;
+
+/// The last [`TAIL_BYTES`] of `lines`, each followed by a newline (starting at a character
+/// boundary). Only the lines that reach into the tail are looked at.
+pub fn tail(lines: &[(i64, String)]) -> String {
+    let mut from = lines.len();
+    let mut bytes = 0;
+    while from > 0 && bytes < TAIL_BYTES {
+        from -= 1;
+        bytes += lines[from].1.len() + 1;
+    }
+    let mut text = String::with_capacity(bytes);
+    for (_, l) in &lines[from..] {
+        text.push_str(l);
+        text.push('\n');
+    }
+    let mut start = text.len().saturating_sub(TAIL_BYTES);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text.split_off(start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +128,38 @@ mod tests {
             "START RequestId: abc Version: $LATEST"
         );
         assert_eq!(end("abc"), "END RequestId: abc");
+    }
+
+    #[test]
+    fn tail_is_the_last_4_kb_of_the_lines() {
+        let lines: Vec<(i64, String)> = (0..100).map(|n| (0, format!("{n:099}"))).collect();
+        let t = tail(&lines);
+        assert_eq!(t.len(), TAIL_BYTES);
+        let whole: String = lines.iter().map(|(_, l)| format!("{l}\n")).collect();
+        assert!(whole.ends_with(&t));
+        let short = [(0, "a".to_owned()), (0, "é".to_owned())];
+        assert_eq!(tail(&short), "a\né\n");
+        // A cut inside a character moves forward to the next boundary.
+        let wide = [(0, "é".repeat(3000))];
+        let t = tail(&wide);
+        assert!(t.len() <= TAIL_BYTES && t.len() >= TAIL_BYTES - 1 && t.ends_with("é\n"));
+    }
+
+    #[test]
+    fn truncation_line_says_what_and_why() {
+        let l = truncated("2026-01-02T03:04:05.678Z", Some("rid"), 900, 100);
+        assert!(
+            l.starts_with("2026-01-02T03:04:05.678Z rid Log truncated: 900 bytes"),
+            "{l}"
+        );
+        assert!(
+            l.contains("at most 100 bytes") && l.contains("--log-max-invocation-mb"),
+            "{l}"
+        );
+        let l = truncated("T", None, 5, 10);
+        assert!(
+            l.starts_with("T Log truncated: 5 bytes of output printed outside an invocation"),
+            "{l}"
+        );
     }
 }

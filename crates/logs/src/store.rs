@@ -72,6 +72,8 @@ pub struct LogStore {
     pub(crate) memory: Memory,
     /// Appends to disk happen on the persister thread, off the invoke path.
     persister: Option<mpsc::Sender<persist::Job>>,
+    /// Bytes queued for the persister and not yet written.
+    backlog: Arc<persist::Backlog>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -159,13 +161,15 @@ impl LogStore {
             }
             groups.insert(gname, Arc::new(group));
         }
-        let (tx, writer) = persist::start()?;
+        let backlog = Arc::new(persist::Backlog::default());
+        let (tx, writer) = persist::start(Arc::clone(&backlog))?;
         Ok(Self {
             dir: dir.to_owned(),
             settings,
             groups: RwLock::new(groups),
             memory: Memory::new(settings.memory_cap_bytes),
             persister: Some(tx),
+            backlog,
             writer: Some(writer),
         })
     }
@@ -207,12 +211,17 @@ impl LogStore {
         });
         let limit = cutoff(g.retention_days(), now);
         s.push(lines, now, limit, &self.memory, |file, events| {
-            self.persist(persist::Job::Append(file, events));
+            let bytes = events.iter().map(persist::queued_size).sum();
+            self.backlog.add(bytes);
+            if !self.persist(persist::Job::Append(file, events, bytes)) {
+                self.backlog.sub(bytes);
+            }
         });
         self.enforce_memory_cap();
     }
 
-    fn persist(&self, job: persist::Job) {
+    /// Queues a job for the persister; false if it is gone.
+    fn persist(&self, job: persist::Job) -> bool {
         let sent = self
             .persister
             .as_ref()
@@ -220,6 +229,18 @@ impl LogStore {
         if !sent {
             tracing::warn!("log persister gone; lines kept in memory only");
         }
+        sent
+    }
+
+    /// Bytes of events queued for writing to disk and not written yet.
+    pub fn backlog_bytes(&self) -> usize {
+        self.backlog.bytes()
+    }
+
+    /// Whether the disk writes lag too far behind the appends (more than
+    /// 16 MiB queued): captures wait before reading more output.
+    pub fn backlogged(&self) -> bool {
+        self.backlog.over_cap()
     }
 
     /// Waits until the persister has written everything queued so far.

@@ -61,6 +61,16 @@ pub struct ServerArgs {
     /// from disk.
     #[arg(long, env = "STRATUS_LOG_MEMORY_MB", default_value_t = stratus_logs::store::DEFAULT_MEMORY_CAP_BYTES / (1024 * 1024))]
     pub log_memory_mb: usize,
+    /// MiB of a function's output kept per invocation (and during init): output past it is
+    /// counted and dropped, and one line in the log stream says how much, so that a
+    /// function printing without end cannot fill the disk.
+    #[arg(
+        long,
+        env = "STRATUS_LOG_MAX_INVOCATION_MB",
+        default_value_t = stratus_logs::capture::DEFAULT_INVOCATION_LIMIT_BYTES / (1024 * 1024),
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub log_max_invocation_mb: u64,
     /// Asynchronous events run at once, at most (the dispatcher claims no more than this).
     #[arg(long, env = "STRATUS_ASYNC_CONCURRENCY", default_value_t = 1000)]
     pub async_concurrency: usize,

@@ -151,6 +151,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<stratus_sandbox::HostConfig> 
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             spare_sandboxes: args.spare_sandboxes,
             memory_limit_mb,
+            log_limit_per_invocation: args.log_max_invocation_mb.saturating_mul(1024 * 1024),
         },
         blobs_for_engine,
         Arc::clone(&logs),

@@ -1,6 +1,6 @@
 //! Reading stream files: what the store learns of a file when it opens (size, first and
 //! last event) without reading the whole of it, and the events themselves when a query
-//! needs a stream that is not in memory.
+//! needs a stream that is not in memory, one line at a time.
 //!
 //! A file is one JSON event per line. Events are numbered by line, so a line that does not
 //! parse (a torn write after a crash) still takes its number; at open, a file not ending in
@@ -8,6 +8,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -90,67 +91,96 @@ fn parse_times(line: &[u8]) -> Option<(i64, i64)> {
 pub(crate) struct FileEvents {
     /// Every parsed event, numbered (see `Held::seq`).
     pub events: Vec<Held>,
-    /// Complete lines after the first `prefix_bytes` bytes.
+    /// Complete lines after the prefix.
     pub lines_after_prefix: i64,
 }
 
-/// Reads the file's events (complete lines only), numbering them so that the first line
-/// after the first `prefix_bytes` bytes is 0 and the lines before count down from -1.
-/// Events whose number is `until` or more are skipped; so are events before `cutoff`.
-pub(crate) fn read(
+/// Opens a stream file for reading; `None` if it does not exist (yet, or any more).
+fn open(path: &Path) -> std::io::Result<Option<BufReader<File>>> {
+    match File::open(path) {
+        Ok(f) => Ok(Some(BufReader::new(f))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Lines in the first `prefix_bytes` bytes of the file (written by earlier runs; they end
+/// on a line boundary since opening the store repairs a torn last line).
+pub(crate) fn prefix_lines(path: &Path, prefix_bytes: u64) -> std::io::Result<i64> {
+    let Some(reader) = open(path)? else {
+        return Ok(0);
+    };
+    let mut lines = 0i64;
+    let mut reader = reader.take(prefix_bytes);
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(lines);
+        }
+        lines += buf.iter().filter(|b| **b == b'\n').count() as i64;
+        let n = buf.len();
+        reader.consume(n);
+    }
+}
+
+/// Calls `f` with the file's events numbered from `from` up to (not including) `until`,
+/// in order, skipping those before `cutoff`, until `f` breaks (then answers `Break`).
+/// Complete lines only; the first line after the file's `prefix_lines` lines is numbered 0
+/// and those before count down from -1. One line is held at a time. Answers how many
+/// complete lines after the prefix it went past, with whether `f` broke.
+pub(crate) fn for_each(
     path: &Path,
-    prefix_bytes: u64,
+    prefix_lines: i64,
+    from: i64,
     until: i64,
     cutoff: Option<i64>,
-) -> std::io::Result<FileEvents> {
-    let f = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(FileEvents {
-                events: Vec::new(),
-                lines_after_prefix: 0,
-            })
-        }
-        Err(e) => return Err(e),
+    mut f: impl FnMut(Held) -> ControlFlow<()>,
+) -> std::io::Result<(ControlFlow<()>, i64)> {
+    let Some(mut reader) = open(path)? else {
+        return Ok((ControlFlow::Continue(()), 0));
     };
-    let mut reader = BufReader::new(f);
     let mut line = Vec::new();
-    let mut offset = 0u64;
-    // Numbered from 0 over the whole file first, shifted once the prefix's length is known.
-    let mut numbered: Vec<(i64, Event)> = Vec::new();
-    let mut prefix_lines = 0i64;
-    let mut lines = 0i64;
+    // The number of the next line.
+    let mut next = -prefix_lines;
     loop {
         line.clear();
         let n = reader.read_until(b'\n', &mut line)?;
-        if n == 0 || line.last() != Some(&b'\n') {
-            break;
+        if n == 0 || line.last() != Some(&b'\n') || next >= until {
+            return Ok((ControlFlow::Continue(()), next.max(0)));
         }
-        let in_prefix = offset < prefix_bytes;
-        offset += n as u64;
-        if in_prefix {
-            prefix_lines += 1;
+        let seq = next;
+        next += 1;
+        if seq < from {
+            continue;
         }
-        let index = lines;
-        lines += 1;
-        if !in_prefix && index - prefix_lines >= until {
-            break;
+        let Ok(event) = serde_json::from_slice::<Event>(&line) else {
+            continue;
+        };
+        if cutoff.is_some_and(|c| event.timestamp < c) {
+            continue;
         }
-        if let Ok(e) = serde_json::from_slice::<Event>(&line) {
-            if cutoff.is_none_or(|c| e.timestamp >= c) {
-                numbered.push((index, e));
-            }
+        if f(Held { seq, event }).is_break() {
+            return Ok((ControlFlow::Break(()), next.max(0)));
         }
     }
+}
+
+/// Reads the file's events numbered below `until` and not before `cutoff` (see
+/// [`for_each`]), to keep them in memory.
+pub(crate) fn read(
+    path: &Path,
+    prefix_lines: i64,
+    until: i64,
+    cutoff: Option<i64>,
+) -> std::io::Result<FileEvents> {
+    let mut events = Vec::new();
+    let (_, lines_after_prefix) = for_each(path, prefix_lines, i64::MIN, until, cutoff, |h| {
+        events.push(h);
+        ControlFlow::Continue(())
+    })?;
     Ok(FileEvents {
-        events: numbered
-            .into_iter()
-            .map(|(index, event)| Held {
-                seq: index - prefix_lines,
-                event,
-            })
-            .collect(),
-        lines_after_prefix: lines - prefix_lines,
+        events,
+        lines_after_prefix,
     })
 }
 
@@ -184,7 +214,9 @@ mod tests {
             .write_all(line(9, "c").as_bytes())
             .unwrap();
         assert_eq!(scan(&p).unwrap().last, Some((9, 10)));
-        let r = read(&p, meta.bytes, i64::MAX, None).unwrap();
+        let prefix = prefix_lines(&p, meta.bytes).unwrap();
+        assert_eq!(prefix, 3);
+        let r = read(&p, prefix, i64::MAX, None).unwrap();
         let got: Vec<_> = r
             .events
             .iter()
@@ -192,8 +224,16 @@ mod tests {
             .collect();
         assert_eq!(got, [(-3, "a"), (-2, "b"), (0, "c")]);
         assert_eq!(r.lines_after_prefix, 1);
-        let r = read(&p, meta.bytes, 0, Some(6)).unwrap();
+        let r = read(&p, prefix, 0, Some(6)).unwrap();
         assert_eq!(r.events.len(), 1);
+        // From a number on, until `f` breaks.
+        let mut seen = Vec::new();
+        let (flow, _) = for_each(&p, prefix, -2, i64::MAX, None, |h| {
+            seen.push(h.seq);
+            ControlFlow::Break(())
+        })
+        .unwrap();
+        assert_eq!((flow, seen), (ControlFlow::Break(()), vec![-2]));
     }
 
     #[test]

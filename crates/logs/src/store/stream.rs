@@ -6,10 +6,13 @@
 //! earlier runs (the file's first `prefix_bytes` bytes) count down from -1. Invariant:
 //! every unexpired event numbered `mem_start` or later is in `events`; earlier ones are in
 //! the file only. [`ALL`] means every event is in memory. Evicting a stream drops its
-//! events and moves `mem_start` to the next number; reading it back (a query) loads what
-//! is on disk and, when it fits, keeps it in memory again.
+//! events and moves `mem_start` to the next number. A query reads what is not in memory
+//! back from the file: all of it, kept in memory again, when the file is small next to the
+//! cap; otherwise one line at a time, handed to the query and dropped, so that a query's
+//! memory does not grow with the stream (a function may have printed 100 MiB into it).
 
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,7 +23,7 @@ use crate::store::{disk, Event, LogStore, Memory};
 /// `mem_start` when every event of the stream is in memory.
 const ALL: i64 = i64::MIN;
 
-/// Attempts at reading a stream back before answering with its in-memory events only.
+/// Attempts at loading a stream back into memory before reading it through instead.
 const LOAD_ATTEMPTS: usize = 4;
 
 /// An event with its number in the stream.
@@ -46,6 +49,8 @@ pub(crate) struct Summary {
 struct State {
     /// Bytes of the file written by earlier runs.
     prefix_bytes: u64,
+    /// Lines in them, once counted.
+    prefix_lines: Option<i64>,
     next_seq: i64,
     mem_start: i64,
     events: VecDeque<Held>,
@@ -74,6 +79,7 @@ impl Stream {
             last_used: AtomicU64::new(0),
             state: Mutex::new(State {
                 prefix_bytes: meta.bytes,
+                prefix_lines: (meta.bytes == 0).then_some(0),
                 next_seq: 0,
                 mem_start: if meta.bytes == 0 { ALL } else { 0 },
                 events: VecDeque::new(),
@@ -160,32 +166,109 @@ impl Stream {
         memory.sub(std::mem::take(&mut st.held_bytes));
     }
 
-    /// Runs `f` over every event at or after `cutoff`, in append order, reading the stream
-    /// back from its file first if its events are not all in memory.
-    pub(crate) fn with_events<R>(
+    /// Calls `f` with every event at or after `cutoff`, in append order, until it breaks.
+    /// Events not in memory are read back from the file first: into memory if the stream
+    /// fits in a small share of the cap, else one at a time as `f` goes.
+    pub(crate) fn for_each_event(
         &self,
         store: &LogStore,
         cutoff: Option<i64>,
-        f: impl FnOnce(&mut dyn Iterator<Item = &Held>) -> R,
-    ) -> R {
+        mut f: impl FnMut(&Held) -> ControlFlow<()>,
+    ) {
         self.last_used.store(store.memory.tick(), Ordering::Relaxed);
         let live = |h: &&Held| cutoff.is_none_or(|c| h.event.timestamp >= c);
-        for _ in 0..LOAD_ATTEMPTS {
-            let (prefix_bytes, need) = {
+        self.load(store, cutoff);
+        // Numbers below `next` have been handed to `f`.
+        let mut next = i64::MIN;
+        loop {
+            let (prefix_bytes, prefix_lines, mem_start) = {
                 let st = self.state();
-                if st.mem_start == ALL {
-                    return f(&mut st.events.iter().filter(live));
+                if st.mem_start <= next {
+                    // Everything from `next` on is in memory (`ALL` is the lowest number).
+                    let mut rest = st.events.iter().filter(|h| h.seq >= next).filter(live);
+                    let _ = rest.try_for_each(&mut f);
+                    return;
                 }
-                (st.prefix_bytes, st.mem_start)
+                (st.prefix_bytes, st.prefix_lines, st.mem_start)
             };
-            // Everything numbered below `need` was queued before `need` was set: once the
+            let Some(prefix_lines) = self.prefix_lines(prefix_bytes, prefix_lines) else {
+                next = mem_start;
+                continue;
+            };
+            // Everything numbered below `mem_start` was queued before it was set: once the
             // persister has flushed, it is in the file.
             store.flush();
-            let read = match disk::read(&self.file.path, prefix_bytes, need, cutoff) {
+            match disk::for_each(
+                &self.file.path,
+                prefix_lines,
+                next,
+                mem_start,
+                cutoff,
+                |h| f(&h),
+            ) {
+                Ok((ControlFlow::Break(()), _)) => return,
+                Ok((ControlFlow::Continue(()), lines)) if lines < mem_start => {
+                    tracing::warn!(path = %self.file.path.display(), "log stream file is missing lines");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, path = %self.file.path.display(), "cannot read log stream");
+                }
+            }
+            next = mem_start;
+        }
+    }
+
+    /// The number of lines earlier runs wrote, counted once (None if the file cannot be
+    /// read: the events on disk are skipped then).
+    fn prefix_lines(&self, prefix_bytes: u64, known: Option<i64>) -> Option<i64> {
+        if known.is_some() {
+            return known;
+        }
+        match disk::prefix_lines(&self.file.path, prefix_bytes) {
+            Ok(n) => {
+                self.state().prefix_lines = Some(n);
+                Some(n)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, path = %self.file.path.display(), "cannot read log stream");
+                None
+            }
+        }
+    }
+
+    /// Reads the events that are only on disk back into memory, when the whole stream
+    /// fits in half the cap (judged by its file's size first, so a large file is not read
+    /// only to be dropped).
+    fn load(&self, store: &LogStore, cutoff: Option<i64>) {
+        let room = store.memory.cap() / 2;
+        for _ in 0..LOAD_ATTEMPTS {
+            let (prefix_bytes, prefix_lines, need, held) = {
+                let st = self.state();
+                if st.mem_start == ALL {
+                    return;
+                }
+                (
+                    st.prefix_bytes,
+                    st.prefix_lines,
+                    st.mem_start,
+                    st.held_bytes,
+                )
+            };
+            let on_disk =
+                usize::try_from(self.file.bytes.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+            if held.saturating_add(on_disk) > room {
+                return;
+            }
+            let Some(prefix_lines) = self.prefix_lines(prefix_bytes, prefix_lines) else {
+                return;
+            };
+            store.flush();
+            let read = match disk::read(&self.file.path, prefix_lines, need, cutoff) {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, path = %self.file.path.display(), "cannot read log stream");
-                    break;
+                    return;
                 }
             };
             let mut st = self.state();
@@ -196,9 +279,8 @@ impl Stream {
                 tracing::warn!(path = %self.file.path.display(), "log stream file is missing lines");
             }
             let disk_bytes: usize = read.events.iter().map(|h| held_size(&h.event)).sum();
-            if st.held_bytes + disk_bytes > store.memory.cap() / 2 {
-                // Too big to keep: answer from what was read, without caching it.
-                return f(&mut read.events.iter().chain(st.events.iter()).filter(live));
+            if st.held_bytes + disk_bytes > room {
+                return;
             }
             let mut all = VecDeque::from(read.events);
             all.append(&mut st.events);
@@ -206,13 +288,9 @@ impl Stream {
             st.held_bytes += disk_bytes;
             st.mem_start = ALL;
             store.memory.add(disk_bytes);
-            let out = f(&mut st.events.iter().filter(live));
             drop(st);
             store.enforce_memory_cap();
-            return out;
+            return;
         }
-        tracing::warn!(path = %self.file.path.display(), "log stream kept changing while read back; answering from memory");
-        let st = self.state();
-        f(&mut st.events.iter().filter(live))
     }
 }
