@@ -105,8 +105,18 @@ pub(crate) fn burst(
     Ok((all, each, statuses))
 }
 
+/// The interpreter the bundled Python 3.11 runtime runs (a `python3.11` on `PATH` may be a
+/// version manager's shell-script shim, many times slower to start).
+fn python311() -> anyhow::Result<&'static str> {
+    ["/usr/local/bin/python3.11", "/usr/bin/python3.11"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .ok_or_else(|| anyhow::anyhow!("no python3.11 in /usr/local/bin or /usr/bin"))
+}
+
 /// The reference: `n` threads each start a bare `python3.11 -c pass` at once.
 fn interpreters(n: usize) -> anyhow::Result<(Duration, Vec<Duration>)> {
+    let python = python311()?;
     let barrier = Barrier::new(n);
     let times = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..n)
@@ -115,7 +125,7 @@ fn interpreters(n: usize) -> anyhow::Result<(Duration, Vec<Duration>)> {
                 scope.spawn(move || {
                     barrier.wait();
                     let t = Instant::now();
-                    std::process::Command::new("python3.11")
+                    std::process::Command::new(python)
                         .args(["-c", "pass"])
                         .status()
                         .map(|s| ((t, Instant::now()), s.success()))
