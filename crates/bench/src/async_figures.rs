@@ -7,8 +7,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-
 use crate::client::{signed, signed_with, Conn};
 use crate::figures::{ms, percentile, us};
 use crate::server::Server;
@@ -26,26 +24,14 @@ fn unix_micros() -> u128 {
 
 /// A no-op `provided` function that logs each event's arrival (`NOOP_LOG_START`).
 fn create_logging(conn: &mut Conn, addr: SocketAddr, name: &str, zip: &[u8]) -> anyhow::Result<()> {
-    let body = serde_json::json!({
-        "FunctionName": name, "Runtime": "provided.al2023", "Handler": "noop",
-        "MemorySize": 1769, "Timeout": 30,
-        "Role": "arn:aws:iam::123456789012:role/bench",
-        "Environment": {"Variables": {"NOOP_LOG_START": "1"}},
-        "Code": {"ZipFile": base64::engine::general_purpose::STANDARD.encode(zip)},
-    })
-    .to_string();
-    let status = conn.roundtrip(&signed(
+    crate::invoke_figures::create_with(
+        conn,
         addr,
-        "POST",
-        "/2015-03-31/functions",
-        body.as_bytes(),
-    ))?;
-    anyhow::ensure!(
-        status == 201,
-        "create {name}: {}",
-        String::from_utf8_lossy(conn.body())
-    );
-    Ok(())
+        (name, "provided.al2023", "noop"),
+        zip,
+        1769,
+        serde_json::json!({"NOOP_LOG_START": "1"}),
+    )
 }
 
 /// The floor: one small row per transaction in a WAL database with `synchronous=FULL`, in

@@ -7,8 +7,6 @@ use std::path::Path;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-
 use crate::client::{plain_get, signed, Conn};
 use crate::figures::{ms, percentile};
 use crate::invoke_figures::zip_files;
@@ -31,25 +29,7 @@ pub(crate) fn create(
     zip: &[u8],
     env: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let body = serde_json::json!({
-        "FunctionName": name, "Runtime": runtime, "Handler": handler, "MemorySize": 128,
-        "Timeout": 60, "Role": "arn:aws:iam::123456789012:role/bench",
-        "Environment": {"Variables": env},
-        "Code": {"ZipFile": base64::engine::general_purpose::STANDARD.encode(zip)},
-    })
-    .to_string();
-    let status = conn.roundtrip(&signed(
-        addr,
-        "POST",
-        "/2015-03-31/functions",
-        body.as_bytes(),
-    ))?;
-    anyhow::ensure!(
-        status == 201,
-        "create {name}: {}",
-        String::from_utf8_lossy(conn.body())
-    );
-    Ok(())
+    crate::invoke_figures::create_with(conn, addr, (name, runtime, handler), zip, 128, env)
 }
 
 /// The time from the first start to the last end of `spans`, and each one's length. Spans

@@ -38,9 +38,31 @@ pub(crate) fn create(
     handler: &str,
     zip: &[u8],
 ) -> anyhow::Result<()> {
+    create_with(
+        conn,
+        addr,
+        (name, runtime, handler),
+        zip,
+        MEMORY_MB,
+        serde_json::json!({}),
+    )
+}
+
+/// Creates function `name` (runtime, handler) of `memory_mb` with environment variables
+/// `env`; every figure's functions are made here.
+pub(crate) fn create_with(
+    conn: &mut Conn,
+    addr: SocketAddr,
+    (name, runtime, handler): (&str, &str, &str),
+    zip: &[u8],
+    memory_mb: u32,
+    env: serde_json::Value,
+) -> anyhow::Result<()> {
     let body = serde_json::json!({
-        "FunctionName": name, "Runtime": runtime, "Handler": handler, "MemorySize": MEMORY_MB, "Timeout": 30,
+        "FunctionName": name, "Runtime": runtime, "Handler": handler,
+        "MemorySize": memory_mb, "Timeout": 60,
         "Role": "arn:aws:iam::123456789012:role/bench",
+        "Environment": {"Variables": env},
         "Code": {"ZipFile": base64::engine::general_purpose::STANDARD.encode(zip)},
     })
     .to_string();

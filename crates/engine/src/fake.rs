@@ -319,12 +319,8 @@ pub(crate) fn engine_with(
 pub(crate) fn engine_with_memory(
     memory_limit_mb: u64,
 ) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
-    let lifetime = Lifetime {
-        max_invocations: 0,
-        max_age: Duration::ZERO,
-    };
     engine_full(
-        lifetime,
+        Lifetime::default(),
         Duration::from_secs(3600),
         memory_limit_mb,
         1000..=1099,
@@ -336,12 +332,8 @@ pub(crate) fn engine_with_memory(
 pub(crate) fn engine_with_uids(
     uids: std::ops::RangeInclusive<u32>,
 ) -> (Engine<Fake>, Arc<Script>, Arc<Recorded>) {
-    let lifetime = Lifetime {
-        max_invocations: 0,
-        max_age: Duration::ZERO,
-    };
     engine_full(
-        lifetime,
+        Lifetime::default(),
         Duration::from_secs(3600),
         u64::MAX,
         uids,
