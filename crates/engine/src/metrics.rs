@@ -160,6 +160,10 @@ pub struct EngineGauges {
     pub memory_held_mb: u64,
     /// MB they may hold in all (host memory times the overcommit setting).
     pub memory_limit_mb: u64,
+    /// Function uids held by live environments.
+    pub uids_held: usize,
+    /// Function uids in the range (`--function-uids`).
+    pub uids: usize,
 }
 
 impl<B: Backend> Engine<B> {
@@ -184,6 +188,8 @@ impl<B: Backend> Engine<B> {
             spare_sandboxes: self.inner.backend.spares(),
             memory_held_mb: self.inner.capacity.held_mb(),
             memory_limit_mb: self.inner.capacity.limit_mb(),
+            uids_held: self.inner.uids.held(),
+            uids: self.inner.uids.size(),
         }
     }
 }

@@ -98,6 +98,11 @@ async fn invocations_errors_throttles_and_cold_starts_are_counted_per_resource()
     );
 
     until("the crashed environment is killed", || script.kills() == 1).await;
+    // Its memory and uid come back as it drops, just after the kill.
+    until("the crashed environment is gone", || {
+        engine.memory_held_mb() == 128 && engine.uids_held() == 1
+    })
+    .await;
     let g = engine.gauges();
     assert_eq!(
         EngineGauges {
@@ -110,6 +115,8 @@ async fn invocations_errors_throttles_and_cold_starts_are_counted_per_resource()
             per_function: vec![("f".to_owned(), 0)],
             memory_held_mb: 128,
             memory_limit_mb: u64::MAX,
+            uids_held: 1,
+            uids: 100,
             ..EngineGauges::default()
         },
         "{g:?}"

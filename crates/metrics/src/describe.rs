@@ -93,6 +93,10 @@ pub fn describe() {
         "Host memory environments may hold in all (host memory times --memory-overcommit)."
     );
     describe_gauge!(
+        FUNCTION_UIDS,
+        "Function uids of --function-uids: held by live environments, or free."
+    );
+    describe_gauge!(
         RESIDENT_MEMORY,
         Unit::Bytes,
         "Resident memory of the server process."

@@ -37,5 +37,7 @@ pub const SPARE_SANDBOXES: &str = "stratus_spare_sandboxes";
 pub const ENVIRONMENT_MEMORY_HELD: &str = "stratus_environment_memory_held_bytes";
 /// Gauge: host memory environments may hold in all (host memory times the overcommit).
 pub const ENVIRONMENT_MEMORY_LIMIT: &str = "stratus_environment_memory_limit_bytes";
+/// Gauge `{state}`: function uids (`--function-uids`), `held` by live environments or `free`.
+pub const FUNCTION_UIDS: &str = "stratus_function_uids";
 /// Gauge: the server's resident memory, bytes.
 pub const RESIDENT_MEMORY: &str = "stratus_process_resident_memory_bytes";

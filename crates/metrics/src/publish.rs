@@ -50,6 +50,8 @@ pub(crate) fn engine(g: &EngineGauges, seen: &mut Seen) {
         gauge!(ENVIRONMENTS, "state" => state).set(n as f64);
     }
     gauge!(SPARE_SANDBOXES).set(g.spare_sandboxes as f64);
+    gauge!(FUNCTION_UIDS, "state" => "held").set(g.uids_held as f64);
+    gauge!(FUNCTION_UIDS, "state" => "free").set(g.uids.saturating_sub(g.uids_held) as f64);
     gauge!(ENVIRONMENT_MEMORY_HELD).set((g.memory_held_mb * 1024 * 1024) as f64);
     gauge!(ENVIRONMENT_MEMORY_LIMIT).set((g.memory_limit_mb.saturating_mul(1024 * 1024)) as f64);
 }
@@ -135,6 +137,8 @@ mod tests {
                 spare_sandboxes: 2,
                 memory_held_mb: 256,
                 memory_limit_mb: 1024,
+                uids_held: 3,
+                uids: 10,
             };
             engine(&g, &mut seen);
             let text = handle.render();
@@ -163,6 +167,13 @@ mod tests {
                 ["stratus_unreserved_concurrent_executions 1"]
             );
             assert_eq!(lines(&text, SPARE_SANDBOXES), ["stratus_spare_sandboxes 2"]);
+            assert_eq!(
+                lines(&text, FUNCTION_UIDS),
+                [
+                    "stratus_function_uids{state=\"free\"} 7",
+                    "stratus_function_uids{state=\"held\"} 3"
+                ]
+            );
             assert_eq!(
                 lines(&text, ENVIRONMENT_MEMORY_HELD),
                 ["stratus_environment_memory_held_bytes 268435456"]
