@@ -103,62 +103,55 @@ impl<B: Backend> Engine<B> {
 }
 
 impl<B: Backend> crate::Inner<B> {
-    /// A uid of its own for a new environment of `function`: at once when one is free,
-    /// else after evicting idle on-demand environments, least recently used first, and
-    /// waiting until each is dead (its uid comes back only then); throttled
-    /// (`ConcurrentInvocationLimitExceeded`) when nothing idle is left.
+    /// A uid of its own for a new environment of `function` (see [`Self::take_or_evict`]).
     pub(crate) async fn hold_uid(
         &self,
         function: &str,
     ) -> Result<crate::uids::UidLease, EngineError> {
-        loop {
-            if let Some(lease) = self.uids.try_take() {
-                return Ok(lease);
-            }
-            let Some(idle) = self.pool.evict_oldest() else {
-                tracing::info!(
-                    function,
-                    held = self.uids.held(),
-                    "every function uid is held by a busy environment; invocation throttled"
-                );
-                return Err(EngineError::Throttled("ConcurrentInvocationLimitExceeded"));
-            };
-            tracing::debug!(function, env = %idle.id, "idle environment evicted for its uid");
-            tokio::task::spawn_blocking(move || idle.destroy_blocking())
-                .await
-                .map_err(|e| {
-                    EngineError::platform(function, PlatformError::join("evict an environment")(e))
-                })?;
-        }
+        self.take_or_evict(function, "function uids", || self.uids.try_take())
+            .await
     }
 
-    /// Holds `memory_mb` of the host's capacity for a new environment of `function`: at
-    /// once when it fits, else after evicting idle on-demand environments, least recently
-    /// used first; throttled (`ConcurrentInvocationLimitExceeded`) when nothing idle is left.
-    pub(crate) fn hold_memory(
+    /// `memory_mb` of the host's capacity for a new environment of `function` (see
+    /// [`Self::take_or_evict`]).
+    pub(crate) async fn hold_memory(
         &self,
         function: &str,
         memory_mb: u32,
     ) -> Result<crate::capacity::MemoryLease, EngineError> {
         let mb = u64::from(memory_mb);
+        self.take_or_evict(function, "memory", || self.capacity.try_take(mb))
+            .await
+    }
+
+    /// What `take` hands out: at once when it can, else after evicting idle on-demand
+    /// environments, least recently used first, each awaited until it is dead (what it held
+    /// comes back only then); throttled (`ConcurrentInvocationLimitExceeded`) when nothing
+    /// idle is left. `resource` names what ran out, in the log.
+    async fn take_or_evict<L>(
+        &self,
+        function: &str,
+        resource: &'static str,
+        mut take: impl FnMut() -> Option<L>,
+    ) -> Result<L, EngineError> {
         loop {
-            if let Some(lease) = self.capacity.try_take(mb) {
+            if let Some(lease) = take() {
                 return Ok(lease);
             }
-            let Some(mut idle) = self.pool.evict_oldest() else {
+            let Some(idle) = self.pool.evict_oldest() else {
                 tracing::info!(
                     function,
-                    memory_mb,
-                    held_mb = self.capacity.held_mb(),
-                    limit_mb = self.capacity.limit_mb(),
-                    "host memory is fully held by busy environments; invocation throttled"
+                    resource,
+                    "the host's resource is held by busy environments; invocation throttled"
                 );
                 return Err(EngineError::Throttled("ConcurrentInvocationLimitExceeded"));
             };
-            tracing::debug!(function, env = %idle.id, "idle environment evicted to make room");
-            // Its memory is free for the taking now; the kill finishes in the background.
-            drop(idle.memory.take());
-            idle.destroy();
+            tracing::debug!(function, resource, env = %idle.id, "idle environment evicted to make room");
+            tokio::task::spawn_blocking(move || idle.destroy_blocking())
+                .await
+                .map_err(|e| {
+                    EngineError::platform(function, PlatformError::join("evict an environment")(e))
+                })?;
         }
     }
 }

@@ -112,6 +112,7 @@ impl<B: Backend> Engine<B> {
                 let memory = self
                     .inner
                     .hold_memory(&f.function_name, f.settings.memory_size)
+                    .await
                     .inspect_err(|_| {
                         crate::metrics::throttled(&f.function_name, resource, &f.version);
                     })?;

@@ -99,7 +99,10 @@ impl<B: Backend> Inner<B> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let stream = stream_name(f, &id);
         let init_id = uuid::Uuid::new_v4().to_string();
-        let memory = match self.hold_memory(&f.function_name, f.settings.memory_size) {
+        let memory = match self
+            .hold_memory(&f.function_name, f.settings.memory_size)
+            .await
+        {
             Ok(memory) => memory,
             Err(_) => {
                 part.starting.fetch_sub(1, Ordering::AcqRel);
